@@ -1,0 +1,301 @@
+"""The classifier: which watches an item matches, how strongly, at which level, and why.
+
+One Aho-Corasick automaton holds an anchor literal of every phrase of every watch; only the
+phrases whose anchor occurs in an item's folded text are verified with their regex (word
+boundaries, allowed suffixes). Queries run only when their literals occur. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import ahocorasick
+
+from alerts.query import Result, TokenStream
+from alerts.textnorm import Folded, normalize
+from alerts.types import Document, Evidence, Field, Level, Verdict
+from alerts.watchlist import Exclusion, Pattern, Rule, Watch
+from crawler.language import detect_language
+
+FIELD_FACTOR: dict[Field, float] = {"title": 1.0, "summary": 0.95, "text": 0.8}
+_FIELDS: tuple[Field, ...] = ("title", "summary", "text")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matched span before judgement (context, exclusions, levels)."""
+
+    rule: Rule
+    rule_name: str
+    field: Field
+    start: int  # span in the field's folded text
+    end: int
+    text: str  # original characters
+    weight: float
+
+
+@dataclass
+class Judgement:
+    """Everything decided about one item against one watch; `explain` renders it."""
+
+    watch: Watch
+    hits: list[Hit] = field(default_factory=list)  # evidence that counts
+    dropped: list[tuple[Hit, str]] = field(default_factory=list)  # evidence set aside, and why
+    score: float = 0.0
+    flagged: bool = False
+    level: Level | None = None
+    level_reason: str = ""
+    skipped: str = ""  # why the watch did not apply at all
+
+
+@dataclass
+class _Item:
+    """A document folded once, shared by all watches."""
+
+    doc: Document
+    lang: str
+    fields: dict[Field, Folded]
+    candidates: dict[Field, set[Pattern]]
+    _stream: TokenStream | None = None
+    _title_stream: TokenStream | None = None
+
+    @property
+    def stream(self) -> TokenStream:
+        if self._stream is None:
+            self._stream = TokenStream.build(list(self.fields.items()))
+        return self._stream
+
+    @property
+    def title_stream(self) -> TokenStream:
+        if self._title_stream is None:
+            self._title_stream = TokenStream.build([("title", self.fields["title"])])
+        return self._title_stream
+
+
+def _plausible(declared: str | None) -> str | None:
+    if declared is None:
+        return None
+    code = declared.strip().lower().replace("_", "-").split("-")[0]
+    return code if 2 <= len(code) <= 3 and code.isalpha() else None
+
+
+class Classifier:
+    """Classify documents against compiled watches."""
+
+    def __init__(self, watches: Sequence[Watch]) -> None:
+        self.watches = tuple(watches)
+        self._automaton = ahocorasick.Automaton()
+        anchors: dict[str, list[Pattern]] = {}
+        for w in self.watches:
+            for p in [p for r in w.rules for p in r.patterns] + [
+                p for e in w.exclusions for p in e.patterns
+            ]:
+                anchors.setdefault(p.anchor, []).append(p)
+        for anchor, pats in anchors.items():
+            self._automaton.add_word(anchor, tuple(pats))
+        self._empty = not anchors
+        if not self._empty:
+            self._automaton.make_automaton()
+
+    # ------------------------------------------------------------------ public API
+
+    def classify(self, doc: Document) -> Verdict:
+        """The best verdict across watches; not flagged gives watch=None, level=None."""
+        item = self._prepare(doc)
+        judgements = [self._judge(w, item) for w in self.watches]
+        flagged = [j for j in judgements if j.flagged]
+        if not flagged:
+            best = max((j.score for j in judgements), default=0.0)
+            return Verdict(None, False, None, best, (), item.lang)
+        return self._verdict(max(flagged, key=lambda j: j.score), item)
+
+    def classify_all(self, doc: Document) -> list[Verdict]:
+        """One flagged verdict per matching watch, in watch-list order."""
+        item = self._prepare(doc)
+        return [
+            self._verdict(j, item)
+            for j in (self._judge(w, item) for w in self.watches)
+            if j.flagged
+        ]
+
+    def judge_all(self, doc: Document) -> tuple[str, list[Judgement]]:
+        """The detected language and the full judgement per watch (for `explain`)."""
+        item = self._prepare(doc)
+        return item.lang, [self._judge(w, item) for w in self.watches]
+
+    def explain(self, doc: Document) -> str:
+        """Human-readable: every match, rule, weight, and why the item was (not) flagged."""
+        from alerts.explain import render_explanation
+
+        lang, judgements = self.judge_all(doc)
+        return render_explanation(doc, lang, judgements)
+
+    # ------------------------------------------------------------------ internals
+
+    def _prepare(self, doc: Document) -> _Item:
+        sample = f"{doc.title}\n{doc.summary}"[:600]
+        lang, _conf = detect_language(sample, declared=_plausible(doc.lang))
+        fields: dict[Field, Folded] = {}
+        candidates: dict[Field, set[Pattern]] = {}
+        for name, raw in zip(_FIELDS, (doc.title, doc.summary, doc.text), strict=True):
+            folded = normalize(raw or "")
+            fields[name] = folded
+            found: set[Pattern] = set()
+            if not self._empty and folded.text:
+                for _end, pats in self._automaton.iter(folded.text):
+                    found.update(pats)
+            candidates[name] = found
+        return _Item(doc, lang, fields, candidates)
+
+    def _pattern_hits(self, rule_or_ex: Rule | Exclusion, item: _Item) -> list[Hit]:
+        out: list[Hit] = []
+        pats = set(rule_or_ex.patterns)
+        for fname, folded in item.fields.items():
+            for p in pats & item.candidates[fname]:
+                for m in p.regex.finditer(folded.text):
+                    if p.acronym and not folded.original_text(*m.span(1)).isupper():
+                        continue
+                    a, b = m.span()
+                    if isinstance(rule_or_ex, Rule):
+                        name = rule_or_ex.id if p.lang == "any" else f"{rule_or_ex.id}.{p.lang}"
+                        if p.acronym and rule_or_ex.context is not None:
+                            name = f"{rule_or_ex.id}+context"
+                        w = rule_or_ex.weight * FIELD_FACTOR[fname]
+                        out.append(
+                            Hit(rule_or_ex, name, fname, a, b, folded.original_text(a, b), w)
+                        )
+                    else:
+                        out.append(
+                            Hit(
+                                _EXCL_RULE,
+                                rule_or_ex.id,
+                                fname,
+                                a,
+                                b,
+                                folded.original_text(a, b),
+                                0.0,
+                            )
+                        )
+        return out
+
+    def _query_hits(self, rule: Rule, result: Result, item: _Item) -> list[Hit]:
+        toks = item.stream.tokens
+        out = []
+        for h in result.hits:
+            first, last = toks[h.first], toks[h.last]
+            fname: Field = first.field  # type: ignore[assignment]
+            folded = item.fields[fname]
+            text = folded.original_text(first.start, last.end)
+            w = rule.weight * FIELD_FACTOR[fname]
+            out.append(Hit(rule, rule.id, fname, first.start, last.end, text, w))
+        return out
+
+    def _rule_hits(self, rule: Rule, item: _Item) -> list[Hit]:
+        hits = self._pattern_hits(rule, item)
+        for rx in rule.regexes:
+            for fname, folded in item.fields.items():
+                for m in rx.finditer(folded.original):
+                    w = rule.weight * FIELD_FACTOR[fname]
+                    # regexes run on original text; spans are kept only for display
+                    hits.append(Hit(rule, rule.id, fname, -1, -1, m.group(), w))
+        if rule.query is not None and rule.query.may_match(self._haystack(item)):
+            result = rule.query.evaluate(item.stream)
+            if result.matched:
+                hits.extend(self._query_hits(rule, result, item))
+        return hits
+
+    @staticmethod
+    def _haystack(item: _Item) -> str:
+        return "\n".join(f.text for f in item.fields.values())
+
+    def _judge(self, watch: Watch, item: _Item) -> Judgement:
+        j = Judgement(watch)
+        if not watch.accepts(item.lang, item.doc.source):
+            j.skipped = f"filters exclude lang={item.lang} source={item.doc.source}"
+            return j
+        hits = [h for r in watch.rules for h in self._rule_hits(r, item)]
+        if not hits:
+            return j
+        vetoes = self._vetoes(watch, item)
+        for h in hits:
+            veto = next((v for v in vetoes if v[0].vetoes(h.rule.id)), None)
+            ctx = h.rule.context
+            if veto is not None:
+                j.dropped.append((h, f"vetoed by exclusion {veto[0].id} ({veto[1]!r})"))
+            elif ctx is not None and not ctx.evaluate(item.stream).matched:
+                j.dropped.append((h, "required context not found in the item"))
+            else:
+                j.hits.append(h)
+        best: dict[str, float] = {}
+        for h in j.hits:
+            best[h.rule.id] = max(best.get(h.rule.id, 0.0), h.weight)
+        miss = 1.0
+        for w in best.values():
+            miss *= 1.0 - w
+        j.score = round(1.0 - miss, 4)
+        j.flagged = j.score >= watch.threshold
+        if j.flagged:
+            j.level, j.level_reason = self._level(watch, j.hits, item)
+        return j
+
+    def _vetoes(self, watch: Watch, item: _Item) -> list[tuple[Exclusion, str]]:
+        out = []
+        for ex in watch.exclusions:
+            found = self._pattern_hits(ex, item)
+            if found:
+                out.append((ex, found[0].text))
+            elif ex.query is not None and ex.query.may_match(self._haystack(item)):
+                if ex.query.evaluate(item.stream).matched:
+                    out.append((ex, ex.query.source))
+        return out
+
+    def _framed(self, watch: Watch, hit: Hit, item: _Item) -> bool:
+        """Whether a mention sits next to a framing cue ("within the", "в рамках"...)."""
+        if watch.framing is None or hit.start < 0:
+            return False
+        stream = item.stream
+        result = watch.framing.evaluate(stream)
+        if not result.matched:
+            return False
+        toks = stream.tokens
+        mine = [
+            t.pos for t in toks if t.field == hit.field and t.start < hit.end and t.end > hit.start
+        ]
+        if not mine:
+            return False
+        lo, hi = min(mine) - watch.framing_window, max(mine) + watch.framing_window
+        return any(
+            lo <= toks[c.first].pos <= hi or lo <= toks[c.last].pos <= hi for c in result.hits
+        )
+
+    def _level(self, watch: Watch, hits: list[Hit], item: _Item) -> tuple[Level, str]:
+        core = [h for h in hits if h.rule.level == "core"]
+        if not core:
+            return "related", "only evidence of related bodies/labels"
+        for h in core:
+            if h.field == "title" and not self._framed(watch, h, item):
+                return "core", f"core evidence in the title: {h.text!r}"
+        for h in core:
+            if h.rule.id in watch.core_rules and not self._framed(watch, h, item):
+                return "core", f"{h.rule.id} names the organization's own event: {h.text!r}"
+        if any(h.field == "title" and h.rule.level == "related" for h in hits):
+            return "related", "the title is about a related body or label"
+        if watch.subject is not None and watch.subject.evaluate(item.title_stream).matched:
+            return "core", "the title is about the organization's own business (subject query)"
+        if any(h.field == "title" for h in core):
+            return "related", "the title mentions the organization only as a framework"
+        return "related", "mentioned in the body, but the title is about something else"
+
+    def _verdict(self, j: Judgement, item: _Item) -> Verdict:
+        seen: set[tuple[str, str, str]] = set()
+        evidence = []
+        for h in sorted(j.hits, key=lambda h: (_FIELDS.index(h.field), -h.weight)):
+            key = (h.text, h.field, h.rule_name)
+            if key not in seen:
+                seen.add(key)
+                evidence.append(Evidence(h.text, h.field, h.rule_name, round(h.weight, 4)))
+        return Verdict(j.watch.name, True, j.level, j.score, tuple(evidence), item.lang)
+
+
+_EXCL_RULE = Rule("exclusion", "related", 0.0, (), (), None, None)

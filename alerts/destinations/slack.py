@@ -1,0 +1,47 @@
+"""Slack incoming webhook: posts render_slack() (Block Kit with a text fallback).
+
+The webhook URL is a bearer secret (anyone holding it can post to the channel): it is
+kept out of repr, exception messages and httpx's request log.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from alerts.destinations.http import check_url, post_json, protect, redacted_url
+from alerts.render import render_slack
+from alerts.types import Digest
+
+
+class SlackDestination:
+    """Maps Slack's answers: 200 ok; 429 -> RateLimitedError with Retry-After; 5xx ->
+    temporary; 400 invalid_payload / 403 / 404 no_service / 410 channel_is_archived -> permanent."""
+
+    def __init__(
+        self,
+        name: str,
+        webhook_url: str,
+        client: httpx.AsyncClient | None = None,
+        *,
+        timeout: float = 15.0,
+    ) -> None:
+        check_url(webhook_url, f"Slack webhook URL for destination {name!r}")
+        self.name = name
+        self._url = webhook_url
+        self._secrets = protect(webhook_url)
+        self._client = client
+        self._timeout = timeout
+
+    def __repr__(self) -> str:
+        return f"SlackDestination(name={self.name!r}, webhook_url={redacted_url(self._url)!r})"
+
+    async def send(self, digest: Digest) -> str:
+        response = await post_json(
+            destination=self.name,
+            url=self._url,
+            secrets=self._secrets,
+            payload=render_slack(digest),
+            client=self._client,
+            timeout=self._timeout,
+        )
+        return f"slack:{response.status_code}"

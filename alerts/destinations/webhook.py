@@ -1,0 +1,49 @@
+"""Generic JSON webhook: posts render_json() (schema "otswatch.digest/1") to any receiver.
+
+Any 2xx is success. The URL (often carrying a token) and the optional headers (often an
+Authorization value) are secrets: never in repr, exceptions or httpx's request log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import httpx
+
+from alerts.destinations.http import check_url, post_json, protect, redacted_url
+from alerts.render import render_json
+from alerts.types import Digest
+
+
+class WebhookDestination:
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        client: httpx.AsyncClient | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        timeout: float = 15.0,
+    ) -> None:
+        check_url(url, f"webhook URL for destination {name!r}")
+        self.name = name
+        self._url = url
+        self._headers = dict(headers or {})
+        self._secrets = protect(url) + tuple(v for v in self._headers.values() if v)
+        self._client = client
+        self._timeout = timeout
+
+    def __repr__(self) -> str:
+        return f"WebhookDestination(name={self.name!r}, url={redacted_url(self._url)!r})"
+
+    async def send(self, digest: Digest) -> str:
+        response = await post_json(
+            destination=self.name,
+            url=self._url,
+            secrets=self._secrets,
+            payload=render_json(digest),
+            client=self._client,
+            timeout=self._timeout,
+            headers=self._headers,
+        )
+        return f"webhook:{response.status_code}"

@@ -1,0 +1,80 @@
+"""Turning flagged items into digest entries: one entry per story, best item first,
+the other outlets of the same story listed as "also reported by"."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from alerts.store import AlertStore, FlaggedItem
+from alerts.types import Digest, DigestEntry, SourceRef
+
+LEVEL_RANK = {"core": 0, "related": 1}
+
+
+def group_by_story(flagged: Sequence[FlaggedItem]) -> list[FlaggedItem]:
+    """Keep the strongest flag of each story (core beats related, then score, then earliest)."""
+    best: dict[str, FlaggedItem] = {}
+    for candidate in flagged:
+        key = candidate.item.story or candidate.item.url
+        current = best.get(key)
+        if current is None or _rank(candidate) < _rank(current):
+            best[key] = candidate
+    return sorted(best.values(), key=_rank)
+
+
+def _rank(entry: FlaggedItem) -> tuple[int, float, datetime]:
+    return (LEVEL_RANK[entry.flag.level], -entry.flag.score, entry.item.published)
+
+
+def build_entries(flagged: Sequence[FlaggedItem], store: AlertStore) -> list[DigestEntry]:
+    leaders = group_by_story(flagged)
+    siblings = store.items_in_stories([e.item.story for e in leaders if e.item.story])
+    entries = []
+    for lead in leaders:
+        item, flag = lead.item, lead.flag
+        assert item.id is not None
+        others = [
+            SourceRef(name=other.source, url=other.url)
+            for other in siblings.get(item.story or "", [])
+            if other.id != item.id and other.source != item.source
+        ]
+        unique_others = list({ref.name: ref for ref in others}.values())
+        entries.append(
+            DigestEntry(
+                item_id=item.id,
+                story=item.story or item.url,
+                title=item.title,
+                url=item.url,
+                source=item.source,
+                published=item.published,
+                lang=item.lang,
+                watch=flag.watch,
+                level=flag.level,
+                score=flag.score,
+                evidence=flag.evidence,
+                summary=item.summary or item.text[:400],
+                also_reported_by=tuple(unique_others),
+            )
+        )
+    return entries
+
+
+def make_digest(
+    kind: str,
+    entries: Sequence[DigestEntry],
+    *,
+    now: datetime,
+    title: str,
+    window_start: datetime | None = None,
+    footer_notes: Sequence[str] = (),
+) -> Digest:
+    assert kind in ("instant", "digest")
+    return Digest(
+        kind="instant" if kind == "instant" else "digest",
+        title=title,
+        generated_at=now,
+        entries=tuple(entries),
+        window_start=window_start,
+        footer_notes=tuple(footer_notes),
+    )

@@ -1,0 +1,50 @@
+"""Classifying what the crawler stored: every stored item is classified exactly once per
+watch-list version, and its flags are written in the same transaction as its classification."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from alerts.classifier import Classifier
+from alerts.store import AlertStore
+from alerts.types import Document, Verdict
+from crawler.types import Item
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ClassifyReport:
+    items: int
+    flags: int
+
+
+def document_for(item: Item) -> Document:
+    return Document(
+        id=str(item.id),
+        title=item.title,
+        summary=item.summary,
+        text=item.text,
+        lang=item.lang if item.lang != "und" else None,
+        url=item.url,
+        source=item.source,
+    )
+
+
+def classify_pending(
+    store: AlertStore, classifier: Classifier, watchlist_version: str, batch: int = 500
+) -> ClassifyReport:
+    items_done = flags_made = 0
+    while True:
+        pending = store.unclassified(limit=batch)
+        if not pending:
+            break
+        results: list[tuple[Item, list[Verdict]]] = [
+            (item, classifier.classify_all(document_for(item))) for item in pending
+        ]
+        flags_made += store.save_classifications(results, watchlist_version)
+        items_done += len(pending)
+    if items_done:
+        log.info("classified %d new items: %d flags", items_done, flags_made)
+    return ClassifyReport(items=items_done, flags=flags_made)

@@ -1,0 +1,172 @@
+"""The delivery outbox: plan (record before sending), then deliver (mark sent once acknowledged).
+
+Identity keys make every step idempotent: one instant alert per story and destination, one
+digest per route, window and destination. A story pending or sent to a destination is never
+planned for it again, so nothing is delivered twice and nothing due is dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from alerts.destinations.base import DeliveryError, Destination
+from alerts.digest import build_entries, group_by_story, make_digest
+from alerts.routing import Route
+from alerts.store import AlertStore, FlaggedItem
+from alerts.types import Delivery
+
+log = logging.getLogger(__name__)
+
+INSTANT_LOOKBACK = timedelta(hours=48)  # by publication: older news is not "instant" any more
+DIGEST_LOOKBACK = timedelta(days=7)  # by first sight: what we collected lately, whatever its date
+MAX_ATTEMPTS = 8
+RETRY_BASE = timedelta(minutes=1)
+RETRY_CAP = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    delivery_id: int
+    destination: str
+    kind: str
+    stories: int
+    ok: bool
+    detail: str
+
+
+def _members(leaders: Sequence[FlaggedItem], flagged: Sequence[FlaggedItem]) -> list[FlaggedItem]:
+    """Every flagged item of the chosen stories, so the other outlets are held too."""
+    stories = {lead.item.story for lead in leaders}
+    return [f for f in flagged if f.item.story in stories]
+
+
+def plan_instant(store: AlertStore, route: Route, now: datetime) -> list[Delivery]:
+    planned: list[Delivery] = []
+    if not route.instant_levels:
+        return planned
+    for destination in route.destinations:
+        flagged = store.flagged_items(
+            watches=route.watches,
+            levels=route.instant_levels,  # type: ignore[arg-type]
+            min_score=max(route.instant_min_score, route.min_score),
+            since=now - INSTANT_LOOKBACK,
+            not_held_by=destination,
+        )
+        for lead in group_by_story(flagged):
+            members = [f.item for f in _members([lead], flagged)]
+            delivery = store.create_delivery(
+                destination, f"instant:{route.name}:{lead.item.story}", "instant", members, now
+            )
+            if delivery is not None:
+                planned.append(delivery)
+    return planned
+
+
+def plan_digest(
+    store: AlertStore, route: Route, window_key: str, now: datetime, max_stories: int = 40
+) -> list[Delivery]:
+    """One digest per destination for this window; stories already held there are left out."""
+    planned: list[Delivery] = []
+    for destination in route.destinations:
+        flagged = store.flagged_items(
+            watches=route.watches,
+            min_score=route.min_score,
+            fetched_since=now - DIGEST_LOOKBACK,
+            not_held_by=destination,
+        )
+        leaders = group_by_story(flagged)[:max_stories]
+        if not leaders:
+            continue
+        members = [f.item for f in _members(leaders, flagged)]
+        delivery = store.create_delivery(
+            destination, f"digest:{route.name}:{window_key}", "digest", members, now
+        )
+        if delivery is not None:
+            planned.append(delivery)
+    return planned
+
+
+async def deliver_due(
+    store: AlertStore,
+    destinations: Mapping[str, Destination],
+    now: datetime,
+    *,
+    footer_notes: Sequence[str] = (),
+) -> list[DeliveryOutcome]:
+    outcomes = []
+    for delivery in store.due_deliveries(now):
+        destination = destinations.get(delivery.destination)
+        if destination is None:
+            log.warning(
+                "delivery %d waits: destination %r is not configured now",
+                delivery.id,
+                delivery.destination,
+            )
+            continue
+        outcomes.append(await _attempt(store, destination, delivery, now, footer_notes))
+    return outcomes
+
+
+async def _attempt(
+    store: AlertStore,
+    destination: Destination,
+    delivery: Delivery,
+    now: datetime,
+    footer_notes: Sequence[str],
+) -> DeliveryOutcome:
+    flagged = store.flagged_items(item_ids=delivery.item_ids)
+    entries = build_entries(flagged, store)
+    if delivery.kind == "instant":
+        title = f"OTS alert: {entries[0].title}" if entries else "OTS alert"
+    else:
+        title = f"OTS watch digest, {now:%d %B %Y}"
+    digest = make_digest(
+        delivery.kind,
+        entries,
+        now=now,
+        title=title,
+        window_start=now - DIGEST_LOOKBACK if delivery.kind == "digest" else None,
+        footer_notes=footer_notes if delivery.kind == "digest" else (),
+    )
+    try:
+        ack = await destination.send(digest)
+    except Exception as exc:  # noqa: BLE001 - one broken destination must not stop the others
+        if not isinstance(exc, DeliveryError):
+            exc = DeliveryError(
+                delivery.destination, f"unexpected {type(exc).__name__}: {exc}", retryable=True
+            )
+        attempts = delivery.attempts + 1
+        retry_at = None
+        if exc.retryable and attempts < MAX_ATTEMPTS:
+            delay = min(RETRY_BASE * 2 ** (attempts - 1), RETRY_CAP)
+            if exc.retry_after:
+                delay = max(delay, timedelta(seconds=exc.retry_after))
+            retry_at = now + delay
+        store.mark_failed_attempt(delivery.id, exc.cause, next_attempt_at=retry_at)
+        when = f"retry at {retry_at:%H:%M:%S} UTC" if retry_at else "given up"
+        log.warning(
+            "delivery %d to %s failed (attempt %d): %s; %s",
+            delivery.id,
+            delivery.destination,
+            attempts,
+            exc.cause,
+            when,
+        )
+        return DeliveryOutcome(
+            delivery.id, delivery.destination, delivery.kind, len(entries), False, exc.cause
+        )
+    store.mark_sent(delivery.id, ack)
+    log.info(
+        "delivered %s %d to %s: %d stories (%s)",
+        delivery.kind,
+        delivery.id,
+        delivery.destination,
+        len(entries),
+        ack,
+    )
+    return DeliveryOutcome(
+        delivery.id, delivery.destination, delivery.kind, len(entries), True, ack
+    )

@@ -1,0 +1,387 @@
+"""The boolean query language of watch-lists: a recursive-descent parser and its evaluator.
+
+Syntax (operators are upper case; a lower-case `and` is just a word):
+    term            word, matched after folding (case, script, diacritics), any Turkic
+                    suffix written after an apostrophe is ignored (TDT'nin -> tdt)
+    prefix*         any word starting with `prefix` (at least 2 letters)
+    "a b* c"        the words in this order, adjacent
+    x NEAR/n y      x and y at most n words apart (either order); operands are terms,
+                    phrases, NEAR chains or parenthesized OR-groups of them
+    NOT x           x does not occur
+    x AND y, x y    both (adjacent operands are joined by AND)
+    x OR y          either
+    ( ... )         grouping
+Precedence, tightest first: NEAR, NOT, AND, OR. Fields of an item (title, summary, text) are
+one haystack for AND/OR/NOT, but phrases and NEAR never cross from one field to the next.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from alerts.textnorm import Folded, fold_pattern
+
+_FIELD_GAP = 10_000  # token positions between two fields: no phrase or NEAR spans a gap
+_MAX_NEAR = 1000
+_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_WORD = re.compile(r"[^\W_]+")
+
+
+class QuerySyntaxError(ValueError):
+    """A query that cannot be parsed; the message names the column (1-based)."""
+
+
+# ---------------------------------------------------------------- documents as token streams
+
+
+@dataclass(frozen=True)
+class Token:
+    base: str  # folded word before any apostrophe suffix
+    joined: str  # folded word with apostrophes removed
+    pos: int
+    field: str
+    start: int  # span in the field's folded text
+    end: int
+
+
+@dataclass
+class TokenStream:
+    """The words of an item, indexed by form, for evaluating queries."""
+
+    tokens: list[Token]
+    folded: dict[str, Folded]
+    index: dict[str, list[int]] = field(default_factory=dict)
+    haystack: str = ""
+
+    @classmethod
+    def build(cls, fields: Sequence[tuple[str, Folded]]) -> TokenStream:
+        tokens: list[Token] = []
+        pos = 0
+        for name, folded in fields:
+            for m in _TOKEN.finditer(folded.text):
+                word = m.group()
+                base = word.split("'", 1)[0]
+                tokens.append(Token(base, word.replace("'", ""), pos, name, m.start(), m.end()))
+                pos += 1
+            pos += _FIELD_GAP
+        index: dict[str, list[int]] = {}
+        for i, tok in enumerate(tokens):
+            index.setdefault(tok.base, []).append(i)
+            if tok.joined != tok.base:
+                index.setdefault(tok.joined, []).append(i)
+        haystack = "\n".join(f.text for _, f in fields)
+        return cls(tokens, dict(fields), index, haystack)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """Matched tokens first..last (indices into the stream's tokens)."""
+
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
+class Result:
+    matched: bool
+    hits: tuple[Hit, ...] = ()
+
+
+# ---------------------------------------------------------------------------------- the AST
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    prefix: bool
+
+    def matches(self, tok: Token) -> bool:
+        if self.prefix:
+            return tok.base.startswith(self.text) or tok.joined.startswith(self.text)
+        return self.text in (tok.base, tok.joined)
+
+    def positions(self, stream: TokenStream) -> list[int]:
+        if not self.prefix:
+            return stream.index.get(self.text, [])
+        return [i for i, t in enumerate(stream.tokens) if self.matches(t)]
+
+
+class Node:
+    positional = False
+
+    def evaluate(self, stream: TokenStream) -> Result:
+        raise NotImplementedError
+
+    def literals(self) -> frozenset[str] | None:
+        """Strings of which at least one must occur in the folded text, or None if unknown."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Phrase(Node):
+    words: tuple[Word, ...]
+    positional = True
+
+    def evaluate(self, stream: TokenStream) -> Result:
+        hits = []
+        toks = stream.tokens
+        for i in self.words[0].positions(stream):
+            j = i + len(self.words) - 1
+            if j >= len(toks) or toks[j].pos - toks[i].pos != len(self.words) - 1:
+                continue
+            if all(w.matches(toks[i + k]) for k, w in enumerate(self.words)):
+                hits.append(Hit(i, j))
+        return Result(bool(hits), tuple(hits))
+
+    def literals(self) -> frozenset[str]:
+        return frozenset({max((w.text for w in self.words), key=len)})
+
+
+@dataclass(frozen=True)
+class Or(Node):
+    children: tuple[Node, ...]
+
+    @property
+    def positional(self) -> bool:  # type: ignore[override]
+        return all(c.positional for c in self.children)
+
+    def evaluate(self, stream: TokenStream) -> Result:
+        results = [c.evaluate(stream) for c in self.children]
+        return Result(any(r.matched for r in results), tuple(h for r in results for h in r.hits))
+
+    def literals(self) -> frozenset[str] | None:
+        sets = [c.literals() for c in self.children]
+        if any(s is None for s in sets):
+            return None
+        return frozenset().union(*[s for s in sets if s is not None])
+
+
+@dataclass(frozen=True)
+class And(Node):
+    children: tuple[Node, ...]
+
+    def evaluate(self, stream: TokenStream) -> Result:
+        hits: list[Hit] = []
+        for c in self.children:
+            r = c.evaluate(stream)
+            if not r.matched:
+                return Result(False)
+            hits.extend(r.hits)
+        return Result(True, tuple(hits))
+
+    def literals(self) -> frozenset[str] | None:
+        sets = [s for s in (c.literals() for c in self.children) if s is not None]
+        return min(sets, key=len) if sets else None
+
+
+@dataclass(frozen=True)
+class Not(Node):
+    child: Node
+
+    def evaluate(self, stream: TokenStream) -> Result:
+        return Result(not self.child.evaluate(stream).matched)
+
+    def literals(self) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class Near(Node):
+    left: Node
+    right: Node
+    distance: int
+    positional = True
+
+    def evaluate(self, stream: TokenStream) -> Result:
+        toks = stream.tokens
+        found = []
+        for a in self.left.evaluate(stream).hits:
+            for b in self.right.evaluate(stream).hits:
+                first, last = (a, b) if toks[a.first].pos <= toks[b.first].pos else (b, a)
+                gap = toks[last.first].pos - toks[first.last].pos
+                if gap <= self.distance:
+                    found.append(Hit(first.first, max(first.last, last.last)))
+        return Result(bool(found), tuple(found))
+
+    def literals(self) -> frozenset[str] | None:
+        sets = [s for s in (self.left.literals(), self.right.literals()) if s is not None]
+        return min(sets, key=len) if sets else None
+
+
+# ------------------------------------------------------------------------------- the lexer
+
+
+@dataclass(frozen=True)
+class _Lex:
+    kind: str  # WORD PHRASE LPAREN RPAREN AND OR NOT NEAR EOF
+    text: str
+    col: int
+    value: int = 0
+
+
+_NEAR = re.compile(r"NEAR/(\d*)")
+
+
+def _lex(src: str) -> Iterator[_Lex]:
+    i, n = 0, len(src)
+    while i < n:
+        ch = src[i]
+        col = i + 1
+        if ch.isspace():
+            i += 1
+        elif ch in "()":
+            yield _Lex("LPAREN" if ch == "(" else "RPAREN", ch, col)
+            i += 1
+        elif ch == '"':
+            end = src.find('"', i + 1)
+            if end < 0:
+                raise QuerySyntaxError(f"unbalanced quote at column {col}")
+            yield _Lex("PHRASE", src[i + 1 : end], col)
+            i = end + 1
+        else:
+            j = i
+            while j < n and not src[j].isspace() and src[j] not in '()"':
+                j += 1
+            word = src[i:j]
+            i = j
+            if word in ("AND", "OR", "NOT"):
+                yield _Lex(word, word, col)
+            elif word.startswith("NEAR"):
+                m = _NEAR.fullmatch(word)
+                if not m or not m.group(1):
+                    raise QuerySyntaxError(f"NEAR needs a distance like NEAR/5 at column {col}")
+                dist = int(m.group(1))
+                if not 1 <= dist <= _MAX_NEAR:
+                    raise QuerySyntaxError(f"NEAR distance must be 1..{_MAX_NEAR} at column {col}")
+                yield _Lex("NEAR", word, col, dist)
+            else:
+                yield _Lex("WORD", word, col)
+    yield _Lex("EOF", "", n + 1)
+
+
+# ------------------------------------------------------------------------------ the parser
+
+
+def _words(raw: str, col: int) -> tuple[Word, ...]:
+    """Fold a term or phrase body into words; `*` marks a prefix on the word it ends."""
+    out: list[Word] = []
+    for piece in raw.split():
+        prefix = piece.endswith("*")
+        body = piece.rstrip("*")
+        if "*" in body:
+            raise QuerySyntaxError(f"'*' is only allowed at the end of a word, column {col}")
+        parts = _WORD.findall(fold_pattern(body).replace("'", ""))
+        if not parts:
+            raise QuerySyntaxError(f"{piece!r} at column {col} has no letters or digits")
+        if prefix and len(parts[-1]) < 2:
+            raise QuerySyntaxError(f"prefix {piece!r} at column {col} needs at least 2 letters")
+        out.extend(Word(p, False) for p in parts[:-1])
+        out.append(Word(parts[-1], prefix))
+    if not out:
+        raise QuerySyntaxError(f"empty phrase at column {col}")
+    return tuple(out)
+
+
+class _Parser:
+    def __init__(self, src: str) -> None:
+        self.toks = list(_lex(src))
+        self.i = 0
+
+    @property
+    def cur(self) -> _Lex:
+        return self.toks[self.i]
+
+    def take(self) -> _Lex:
+        tok = self.toks[self.i]
+        self.i += 1
+        return tok
+
+    def parse(self) -> Node:
+        if self.cur.kind == "EOF":
+            raise QuerySyntaxError("empty query")
+        node = self.or_expr()
+        if self.cur.kind == "RPAREN":
+            raise QuerySyntaxError(f"unmatched ')' at column {self.cur.col}")
+        if self.cur.kind != "EOF":
+            raise QuerySyntaxError(f"unexpected {self.cur.text!r} at column {self.cur.col}")
+        return node
+
+    def or_expr(self) -> Node:
+        children = [self.and_expr()]
+        while self.cur.kind == "OR":
+            self.take()
+            children.append(self.and_expr())
+        return children[0] if len(children) == 1 else Or(tuple(children))
+
+    def and_expr(self) -> Node:
+        children = [self.not_expr()]
+        while self.cur.kind in ("AND", "WORD", "PHRASE", "LPAREN", "NOT"):
+            if self.cur.kind == "AND":
+                self.take()
+            children.append(self.not_expr())
+        return children[0] if len(children) == 1 else And(tuple(children))
+
+    def not_expr(self) -> Node:
+        if self.cur.kind == "NOT":
+            self.take()
+            return Not(self.not_expr())
+        return self.near_expr()
+
+    def near_expr(self) -> Node:
+        start = self.cur
+        node = self.primary()
+        while self.cur.kind == "NEAR":
+            op = self.take()
+            right_tok = self.cur
+            right = self.primary()
+            for operand, tok in ((node, start), (right, right_tok)):
+                if not operand.positional:
+                    raise QuerySyntaxError(
+                        f"NEAR operand at column {tok.col} must be a term, phrase or an "
+                        "OR-group of them (not AND/NOT)"
+                    )
+            node = Near(node, right, op.value)
+        return node
+
+    def primary(self) -> Node:
+        tok = self.cur
+        if tok.kind in ("WORD", "PHRASE"):
+            self.take()
+            return Phrase(_words(tok.text, tok.col))
+        if tok.kind == "LPAREN":
+            self.take()
+            if self.cur.kind == "RPAREN":
+                raise QuerySyntaxError(f"empty parentheses at column {tok.col}")
+            node = self.or_expr()
+            if self.cur.kind != "RPAREN":
+                raise QuerySyntaxError(f"missing ')' for '(' at column {tok.col}")
+            self.take()
+            return node
+        if tok.kind == "EOF":
+            raise QuerySyntaxError(f"query ends where a term was expected (column {tok.col})")
+        raise QuerySyntaxError(f"expected a term before {tok.text!r} at column {tok.col}")
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed query: evaluate it against an item's token stream."""
+
+    source: str
+    root: Node
+    literals: frozenset[str] | None
+
+    @classmethod
+    def parse(cls, source: str) -> Query:
+        root = _Parser(source).parse()
+        return cls(source, root, root.literals())
+
+    def may_match(self, haystack: str) -> bool:
+        """Cheap prefilter: False only when the query cannot match this folded text."""
+        return self.literals is None or any(lit in haystack for lit in self.literals)
+
+    def evaluate(self, stream: TokenStream) -> Result:
+        if not self.may_match(stream.haystack):
+            return Result(False)
+        return self.root.evaluate(stream)

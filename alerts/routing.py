@@ -1,0 +1,120 @@
+"""The schema of `config/destinations.yaml`: where flags go, when, and at which level.
+
+Secrets never live in this file: a destination names the environment variable that holds its
+webhook URL or SMTP URL, and is switched off (with a note) when that variable is unset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+DestinationType = Literal["email", "slack", "webhook", "console"]
+InstantLevel = Literal["none", "core", "related"]
+
+
+class DestinationSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+    type: DestinationType
+    # email: SMTP server URL, sender and recipients by env var name (defaults: DESIGN.md contract)
+    smtp_url_env: str = "OTSWATCH_SMTP_URL"
+    from_env: str = "OTSWATCH_EMAIL_FROM"
+    to_env: str = "OTSWATCH_EMAIL_TO"
+    # slack / webhook: the URL is a secret, so only its env var name is written here
+    url_env: str | None = None
+    # console: where digests are written when nothing else is configured
+    out_dir: str = "data/digests"
+    only_when_alone: bool = False  # console: switch off when another destination is live
+
+
+class DigestSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    cron: str = "0 7 * * *"
+    timezone: str = "UTC"
+    max_stories: int = Field(default=40, ge=1, le=500)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name like Asia/Almaty)"
+            ) from exc
+        return value
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        try:
+            CronTrigger.from_crontab(value, timezone=ZoneInfo("UTC"))
+        except ValueError as exc:
+            raise ValueError(f"bad cron expression {value!r}: {exc}") from exc
+        return value
+
+
+class RouteSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    watches: list[str] | None = None  # None = every watch
+    destinations: list[str] = Field(min_length=1)
+    instant: InstantLevel = "core"  # levels pushed at once; the rest waits for the digest
+    instant_min_score: float = Field(default=0.7, ge=0, le=1)
+    min_score: float = Field(default=0.0, ge=0, le=1)
+    digest: DigestSpec | None = Field(default_factory=DigestSpec)
+
+
+class DestinationsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    destinations: list[DestinationSpec] = Field(default_factory=list)
+    routes: list[RouteSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references(self) -> DestinationsFile:
+        names = [d.name for d in self.destinations]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"destination names must be unique: {', '.join(duplicates)}")
+        for route in self.routes:
+            unknown = [d for d in route.destinations if d not in names]
+            if unknown:
+                raise ValueError(
+                    f"route {route.name!r} names unknown destination(s): {', '.join(unknown)}"
+                )
+        return self
+
+
+@dataclass(frozen=True)
+class Route:
+    """A route resolved against the live destinations (unconfigured ones dropped)."""
+
+    name: str
+    watches: tuple[str, ...] | None
+    destinations: tuple[str, ...]
+    instant_levels: tuple[str, ...]
+    instant_min_score: float
+    min_score: float
+    digest: DigestSpec | None
+
+
+def resolve_route(spec: RouteSpec, live: set[str]) -> Route:
+    levels = {"none": (), "core": ("core",), "related": ("core", "related")}[spec.instant]
+    return Route(
+        name=spec.name,
+        watches=tuple(spec.watches) if spec.watches is not None else None,
+        destinations=tuple(d for d in spec.destinations if d in live),
+        instant_levels=levels,
+        instant_min_score=spec.instant_min_score,
+        min_score=spec.min_score,
+        digest=spec.digest,
+    )

@@ -1,0 +1,213 @@
+"""Text folding for matching: one canonical, script-neutral form of any news text.
+
+Why: the same name reaches us as `Teşkilatı'nın`, `TEŞKİLATI`, `Түркі мемлекеттері ұйымы`,
+`Türki memleketteri uıymy` or `Turkiy davlatlar tashkiloti`. Folding every character the same way
+(NFKC, Turkish-safe case folding, diacritics stripped, Cyrillic transliterated to Latin, y/ı/i
+merged, apostrophes and dashes unified) lets one pattern match every spelling.
+
+Folding is strictly per character (each input character becomes zero or more output
+characters), so an offset map back to the original text is exact and cheap. It is built lazily:
+only documents that matched something need it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+# Cyrillic (Russian, Ukrainian, Kazakh, Kyrgyz, Uzbek, Tajik) to a Latin skeleton chosen so
+# that the Latin alphabets of Kazakh, Uzbek and Kyrgyz land on the same string.
+_CYRILLIC = {
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "д": "d",
+    "е": "e",
+    "ё": "e",
+    "ж": "zh",
+    "з": "z",
+    "и": "i",
+    "й": "i",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ф": "f",
+    "х": "kh",
+    "ц": "ts",
+    "ч": "ch",
+    "ш": "sh",
+    "щ": "shch",
+    "ъ": "",
+    "ы": "i",
+    "ь": "",
+    "э": "e",
+    "ю": "iu",
+    "я": "ia",
+    "є": "ie",
+    "і": "i",
+    "ї": "i",
+    "ґ": "g",
+    "ә": "a",
+    "ғ": "g",
+    "қ": "q",
+    "ң": "n",
+    "ө": "o",
+    "ұ": "u",
+    "ү": "u",
+    "һ": "h",
+    "ў": "o",
+    "ҳ": "h",
+    "ӣ": "i",
+    "ӯ": "u",
+    "ҷ": "j",
+    "ѓ": "g",
+    "ќ": "k",
+    "ј": "j",
+    "љ": "lj",
+    "њ": "nj",
+    "ћ": "c",
+    "џ": "dz",
+    "ђ": "d",
+    "ѕ": "dz",
+}
+# Latin letters that do not decompose into base + mark.
+_LATIN = {
+    "ı": "i",
+    "y": "i",
+    "ə": "e",
+    "ß": "ss",
+    "ø": "o",
+    "đ": "d",
+    "ł": "l",
+    "æ": "ae",
+    "œ": "oe",
+    "þ": "th",
+    "ð": "d",
+    "ŋ": "n",
+    "ħ": "h",
+}
+# Arabic: unify alef and yeh/teh-marbuta variants; harakat are marks and vanish anyway.
+_ARABIC = {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ـ": ""}
+APOSTROPHES = "'’ʼ`‘´ʻ′＇ʹ"
+_DASHES = "-‐‑‒–—―−﹘﹣－"
+_ZERO_WIDTH = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+
+
+def _fold_char(ch: str) -> str:
+    """Fold one character; the result may be empty or several characters long."""
+    if ch in APOSTROPHES:
+        return "'"
+    if ch in _DASHES or ch.isspace():
+        return " "
+    if ch in _ZERO_WIDTH:
+        return ""
+    out = []
+    for c in unicodedata.normalize("NFKC", ch):
+        if c == "İ":
+            c = "i"
+        low = c.lower()
+        if low in _CYRILLIC:  # before NFD: ў and й must not lose their breve to become у, и
+            out.append(_CYRILLIC[low])
+            continue
+        for d in unicodedata.normalize("NFD", low):
+            if unicodedata.category(d) == "Mn":
+                continue
+            d = _LATIN.get(d, d)
+            d = _CYRILLIC.get(d, d)
+            d = _ARABIC.get(d, d)
+            if d in APOSTROPHES:
+                d = "'"
+            elif d in _DASHES or d.isspace():
+                d = " "
+            out.append(d)
+    return "".join(out)
+
+
+class _FoldTable(dict[int, str]):
+    """A `str.translate` table that computes and remembers the folding of unseen characters."""
+
+    def __missing__(self, key: int) -> str:
+        value = _fold_char(chr(key))
+        self[key] = value
+        return value
+
+
+_TABLE = _FoldTable()
+
+
+def fold(text: str) -> str:
+    """The folded form of `text` (used for patterns and for quick checks)."""
+    return text.translate(_TABLE)
+
+
+@dataclass
+class Folded:
+    """A folded text plus the way back to the original characters."""
+
+    original: str
+    text: str
+    _offsets: list[int] | None = field(default=None, repr=False)
+
+    def _offset_map(self) -> list[int]:
+        if self._offsets is None:
+            if len(self.text) == len(self.original) and all(
+                len(_TABLE[ord(c)]) == 1 for c in set(self.original)
+            ):
+                self._offsets = list(range(len(self.original)))
+            else:
+                offsets: list[int] = []
+                for i, ch in enumerate(self.original):
+                    offsets.extend([i] * len(_TABLE[ord(ch)]))
+                self._offsets = offsets
+        return self._offsets
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a folded span [start, end) to the span of original characters it came from."""
+        if end <= start:
+            return (0, 0)
+        offsets = self._offset_map()
+        return offsets[start], offsets[end - 1] + 1
+
+    def original_text(self, start: int, end: int) -> str:
+        """The original characters behind a folded span, as evidence to show a reader."""
+        a, b = self.original_span(start, end)
+        return self.original[a:b]
+
+
+# Uzbek Latin writes oʻ/gʻ with an apostrophe-like sign that Cyrillic (ў, ғ) does not have.
+_UZBEK_SIGN = re.compile(r"(?<=[og])'(?=[^\W\d_])")
+
+
+def normalize(text: str) -> Folded:
+    """Fold `text` for matching and keep the offset map for evidence."""
+    folded = fold(text)
+    if "'" not in folded or not _UZBEK_SIGN.search(folded):
+        return Folded(text, folded)
+    chars: list[str] = []
+    offsets: list[int] = []
+    for i, ch in enumerate(text):
+        for c in _TABLE[ord(ch)]:
+            chars.append(c)
+            offsets.append(i)
+    drop = {m.start() for m in _UZBEK_SIGN.finditer(folded)}
+    kept = [k for k in range(len(chars)) if k not in drop]
+    return Folded(text, "".join(chars[k] for k in kept), [offsets[k] for k in kept])
+
+
+def fold_pattern(text: str) -> str:
+    """Fold a pattern exactly as `normalize` folds document text."""
+    return normalize(text).text
+
+
+def is_word_char(ch: str) -> bool:
+    """Letters and digits of any script (folded text); everything else separates words."""
+    return ch.isalnum()

@@ -1,0 +1,110 @@
+"""Domain types of the alerting half."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+Level = Literal["core", "related"]
+Field = Literal["title", "summary", "text"]
+
+
+@dataclass(frozen=True)
+class Document:
+    """The text the classifier judges: a stored item or a line of `otswatch classify` input."""
+
+    id: str
+    title: str
+    summary: str = ""
+    text: str = ""
+    lang: str | None = None
+    url: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One matched span: what text matched, in which field, by which rule."""
+
+    text: str
+    field: Field
+    rule: str
+    weight: float = 0.0
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The classifier's answer for one document against one watch (or the best watch)."""
+
+    watch: str | None
+    flagged: bool
+    level: Level | None
+    score: float
+    evidence: tuple[Evidence, ...] = ()
+    lang: str = "und"
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A stored verdict: this item matched this watch."""
+
+    item_id: int
+    watch: str
+    level: Level
+    score: float
+    evidence: tuple[Evidence, ...]
+    flagged_at: datetime
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class DigestEntry:
+    """One story in a digest: the best item of its cluster plus the other outlets."""
+
+    item_id: int
+    story: str
+    title: str
+    url: str
+    source: str
+    published: datetime
+    lang: str
+    watch: str
+    level: Level
+    score: float
+    evidence: tuple[Evidence, ...]
+    summary: str = ""
+    also_reported_by: tuple[SourceRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What one delivery carries: an instant alert (one entry) or a digest (many)."""
+
+    kind: Literal["instant", "digest"]
+    title: str
+    generated_at: datetime
+    entries: tuple[DigestEntry, ...]
+    window_start: datetime | None = None
+    footer_notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """An outbox row: recorded before the attempt, marked sent once acknowledged."""
+
+    id: int
+    destination: str
+    key: str
+    kind: Literal["instant", "digest"]
+    status: Literal["pending", "sent", "failed"]
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    item_ids: tuple[int, ...]

@@ -1,0 +1,376 @@
+"""Watch-lists: the schema of config/watchlist.yaml and its compiled, ready-to-match form.
+
+Every semantic error (bad query, unknown level, empty phrase list, bad regex...) is raised while
+pydantic validates, so it surfaces as a `ValidationError` whose `loc` is the path into the YAML
+data, e.g. ('watches', 0, 'rules', 2, 'query'); the config loader maps that path to file:line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Annotated, Literal, Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from alerts.query import Query, QuerySyntaxError
+from alerts.textnorm import fold_pattern
+
+Level = Literal["core", "related"]
+LangKey = Annotated[str, StringConstraints(pattern=r"^(any|[a-z]{2,3}(-[a-z]{4})?)$")]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.+-]*$", max_length=64)]
+PhraseText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+PhraseList = Annotated[list[PhraseText], Field(min_length=1)]
+
+# Languages whose words take endings in place of the dictionary ending (Russian-style): the
+# ending is cut off and any short ending accepted instead.
+_DECLINING = {"ru", "uk", "be", "bg", "sr", "pl", "cs", "sk"}
+_ENDINGS = sorted(
+    "ами ями ого его ому ему ыми ими ых их ой ей ий ый ая яя ое ее ые ие ую юю ам ям ах ях ов "
+    "ев ом ем ії ій ів а я о е ы и у ю ь й і".split(),
+    key=len,
+    reverse=True,
+)
+# Agglutinative languages glue suffixes on; others inflect little.
+_AGGLUTINATIVE = {"tr", "az", "kk", "uz", "ky", "tk", "hu", "tt", "ba", "ug", "crh", "any"}
+_SCRIPTLESS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # no spaces between words
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
+_WORDS = re.compile(r"[^\W_]+")
+_GAP = r"[^\w.,;:!?()\[\]]{1,4}"  # between words of a phrase: spaces, quotes, apostrophes
+_LEFT = r"(?<![^\W_])"
+_RIGHT = r"(?![^\W_])"
+
+
+def _stem(word: str, lang: str) -> str:
+    if lang in _DECLINING and len(word) > 4:
+        for end in _ENDINGS:
+            if word.lower().endswith(end) and len(word) - len(end) >= 4:
+                return word[: -len(end)]
+    return word
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One phrase or acronym compiled to a regex over folded text, with an anchor for the
+    Aho-Corasick prefilter (a literal every match contains)."""
+
+    rule: str
+    lang: str
+    source: str
+    regex: re.Pattern[str]
+    anchor: str
+    acronym: bool = False
+
+
+def compile_phrase(rule: str, lang: str, phrase: str, acronym: bool = False) -> Pattern:
+    """Compile a phrase so that inflected forms match but longer unrelated words do not."""
+    words = [w for w in phrase.split() if w]
+    stems = [_WORDS.findall(fold_pattern(_stem(w, lang)).replace("'", "")) for w in words]
+    parts = [p for ps in stems for p in ps]
+    if not parts:
+        raise ValueError(f"phrase {phrase!r} has no letters or digits")
+    if _SCRIPTLESS.search(phrase):
+        return Pattern(
+            rule, lang, phrase, re.compile(re.escape("".join(parts))), max(parts, key=len)
+        )
+    if acronym:
+        body = _GAP.join(re.escape(p) for p in parts)
+        rx = f"{_LEFT}({body})(?:'[^\\W\\d_]{{1,7}})?{_RIGHT}"
+        return Pattern(rule, lang, phrase, re.compile(rx), max(parts, key=len), True)
+    agglutinative = lang in _AGGLUTINATIVE
+    declining = lang in _DECLINING
+    pieces = []
+    for i, p in enumerate(parts):
+        last = i == len(parts) - 1
+        if declining:
+            n = 4
+        elif agglutinative:
+            n = 12 if last else 6
+        else:
+            n = 2
+        pieces.append(f"{re.escape(p)}(?:'?[^\\W\\d_]{{0,{n}}})")
+    left = r"(?<![^\W_])(?:[وبلفك]|ال)?" if _ARABIC.search(phrase) else _LEFT
+    rx = f"{left}({_GAP.join(pieces)}){_RIGHT}"
+    return Pattern(rule, lang, phrase, re.compile(rx), max(parts, key=len))
+
+
+def _check_query(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            Query.parse(value)
+        except QuerySyntaxError as exc:
+            raise ValueError(str(exc)) from exc
+    return value
+
+
+def _check_phrases(value: dict[str, list[str]]) -> dict[str, list[str]]:
+    for lang, phrases in value.items():
+        for phrase in phrases:
+            compile_phrase("check", lang, phrase)
+    return value
+
+
+# ------------------------------------------------------------------------ the YAML schema
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RuleSpec(_Spec):
+    """One kind of evidence: phrases per language, acronyms, regexes and/or a query."""
+
+    id: Slug
+    level: Level = "core"
+    weight: float = Field(0.9, gt=0.0, le=1.0)
+    phrases: dict[LangKey, PhraseList] = Field(default_factory=dict)
+    acronyms: list[PhraseText] = Field(default_factory=list)
+    regex: list[PhraseText] = Field(default_factory=list)
+    query: str | None = None
+    context: str | None = None
+    note: str = ""
+
+    _q = field_validator("query", "context")(_check_query)
+    _p = field_validator("phrases")(_check_phrases)
+
+    @field_validator("regex")
+    @classmethod
+    def _regexes(cls, value: list[str]) -> list[str]:
+        for i, rx in enumerate(value):
+            try:
+                re.compile(rx)
+            except re.error as exc:
+                raise ValueError(f"bad regex #{i + 1} {rx!r}: {exc}") from exc
+        return value
+
+    @field_validator("acronyms")
+    @classmethod
+    def _acronyms(cls, value: list[str]) -> list[str]:
+        for a in value:
+            if not a.isupper():
+                raise ValueError(
+                    f"acronym {a!r} must be written in capitals (matched case-sensitively)"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Self:
+        if not (self.phrases or self.acronyms or self.regex or self.query):
+            raise ValueError("a rule needs at least one of: phrases, acronyms, regex, query")
+        return self
+
+
+class ExcludeSpec(_Spec):
+    """Text that vetoes evidence: e.g. Ukrainian municipal `ОТГ`, the Office of Thrift Supervision."""
+
+    id: Slug
+    phrases: dict[LangKey, PhraseList] = Field(default_factory=dict)
+    query: str | None = None
+    rules: list[Slug] = Field(default_factory=list)
+
+    _q = field_validator("query")(_check_query)
+    _p = field_validator("phrases")(_check_phrases)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Self:
+        if not (self.phrases or self.query):
+            raise ValueError("an exclusion needs phrases or a query")
+        return self
+
+
+class LevelSpec(_Spec):
+    """How a flagged item becomes `core` (the organization is the subject) or `related`."""
+
+    subject: str | None = None
+    framing: str | None = None
+    framing_window: int = Field(4, ge=1, le=50)
+    core_rules: list[Slug] = Field(default_factory=list)
+
+    _q = field_validator("subject", "framing")(_check_query)
+
+
+class WatchSpec(_Spec):
+    name: Slug
+    description: str = ""
+    threshold: float = Field(0.5, gt=0.0, le=1.0)
+    languages: list[LangKey] = Field(default_factory=list)
+    sources: list[PhraseText] = Field(default_factory=list)
+    query: str | None = None
+    query_level: Level = "core"
+    query_weight: float = Field(0.9, gt=0.0, le=1.0)
+    rules: list[RuleSpec] = Field(default_factory=list)
+    exclude: list[ExcludeSpec] = Field(default_factory=list)
+    levels: LevelSpec = Field(default_factory=LevelSpec)
+
+    _q = field_validator("query")(_check_query)
+
+    @field_validator("levels")
+    @classmethod
+    def _known_core_rules(cls, value: LevelSpec, info: ValidationInfo) -> LevelSpec:
+        known = {r.id for r in info.data.get("rules", [])}
+        if info.data.get("query") is not None:
+            known.add(f"{info.data.get('name')}.query")
+        unknown = [r for r in value.core_rules if r not in known]
+        if unknown:
+            raise ValueError(f"core_rules names unknown rule(s): {', '.join(unknown)}")
+        return value
+
+    @field_validator("rules")
+    @classmethod
+    def _unique_rules(cls, value: list[RuleSpec]) -> list[RuleSpec]:
+        seen: set[str] = set()
+        for r in value:
+            if r.id in seen:
+                raise ValueError(f"duplicate rule id {r.id!r}")
+            seen.add(r.id)
+        return value
+
+    @field_validator("exclude")
+    @classmethod
+    def _known_rules(cls, value: list[ExcludeSpec], info: ValidationInfo) -> list[ExcludeSpec]:
+        known = {r.id for r in info.data.get("rules", [])}
+        for i, ex in enumerate(value):
+            for rid in ex.rules:
+                if rid not in known:
+                    raise ValueError(f"exclusion #{i + 1} ({ex.id}) names unknown rule {rid!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Self:
+        if not (self.rules or self.query):
+            raise ValueError("a watch needs rules or a query")
+        return self
+
+
+class WatchlistFile(BaseModel):
+    """config/watchlist.yaml: a top-level `watches:` list."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    watches: list[WatchSpec] = Field(min_length=1)
+
+    @field_validator("watches")
+    @classmethod
+    def _unique_names(cls, value: list[WatchSpec]) -> list[WatchSpec]:
+        names = [w.name for w in value]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"duplicate watch name(s): {', '.join(dupes)}")
+        return value
+
+
+# ------------------------------------------------------------------------ compiled form
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    level: Level
+    weight: float
+    patterns: tuple[Pattern, ...]
+    regexes: tuple[re.Pattern[str], ...]
+    query: Query | None
+    context: Query | None
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    id: str
+    patterns: tuple[Pattern, ...]
+    query: Query | None
+    rules: frozenset[str]  # empty: vetoes every rule
+
+    def vetoes(self, rule: str) -> bool:
+        return not self.rules or rule in self.rules
+
+
+@dataclass(frozen=True)
+class Watch:
+    """A compiled watch, ready to match."""
+
+    name: str
+    description: str
+    threshold: float
+    rules: tuple[Rule, ...]
+    exclusions: tuple[Exclusion, ...]
+    languages: frozenset[str]
+    sources: tuple[str, ...]
+    subject: Query | None
+    framing: Query | None
+    framing_window: int
+    core_rules: frozenset[str] = frozenset()
+
+    def accepts(self, lang: str, source: str | None) -> bool:
+        """The language and source filters."""
+        if self.languages and lang not in self.languages:
+            return False
+        if self.sources and not any(fnmatchcase(source or "", s) for s in self.sources):
+            return False
+        return True
+
+
+def _patterns(rule: str, phrases: dict[str, list[str]], acronyms: list[str]) -> tuple[Pattern, ...]:
+    out = [compile_phrase(rule, lang, p) for lang, ps in phrases.items() for p in ps]
+    out += [compile_phrase(rule, "any", a, acronym=True) for a in acronyms]
+    return tuple(out)
+
+
+def _query(text: str | None) -> Query | None:
+    return Query.parse(text) if text is not None else None
+
+
+def compile_watch(spec: WatchSpec) -> Watch:
+    rules = [
+        Rule(
+            r.id,
+            r.level,
+            r.weight,
+            _patterns(r.id, r.phrases, r.acronyms),
+            tuple(re.compile(x) for x in r.regex),
+            _query(r.query),
+            _query(r.context),
+        )
+        for r in spec.rules
+    ]
+    if spec.query is not None:
+        rules.append(
+            Rule(
+                f"{spec.name}.query",
+                spec.query_level,
+                spec.query_weight,
+                (),
+                (),
+                _query(spec.query),
+                None,
+            )
+        )
+    exclusions = tuple(
+        Exclusion(e.id, _patterns(e.id, e.phrases, []), _query(e.query), frozenset(e.rules))
+        for e in spec.exclude
+    )
+    return Watch(
+        spec.name,
+        spec.description,
+        spec.threshold,
+        tuple(rules),
+        exclusions,
+        frozenset(spec.languages),
+        tuple(spec.sources),
+        _query(spec.levels.subject),
+        _query(spec.levels.framing),
+        spec.levels.framing_window,
+        frozenset(spec.levels.core_rules),
+    )
+
+
+def parse_watchlist(data: object) -> list[Watch]:
+    """Validate data loaded from YAML and compile it; raises pydantic.ValidationError."""
+    return [compile_watch(w) for w in WatchlistFile.model_validate(data).watches]

@@ -1,0 +1,52 @@
+"""`otswatch sources check`: test a source now and say plainly what is wrong with it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crawler.errors import CrawlerError
+from crawler.extract import looks_like_article
+from crawler.feeds import parse_feed
+from crawler.fetch import Fetcher
+from crawler.types import Source
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    source: str
+    url: str
+    ok: bool
+    kind: str  # "ok" or the error kind: dns, tls, http, timeout, robots, not-a-feed, empty...
+    message: str
+    entries: int = 0
+
+
+async def check_source(source: Source, fetcher: Fetcher) -> CheckResult:
+    try:
+        result = await fetcher.get(source.url)
+        if source.type == "feed":
+            feed = parse_feed(result.content, result.url, result.headers)
+            if not feed.entries:
+                return CheckResult(source.name, source.url, False, "empty", "feed has no entries")
+            newest = max((e.published for e in feed.entries if e.published), default=None)
+            when = f", newest {newest:%Y-%m-%d %H:%M} UTC" if newest else ""
+            message = f"{len(feed.entries)} entries{when}"
+            if feed.warning:
+                message += f" (recoverable feed error: {feed.warning})"
+            return CheckResult(source.name, source.url, True, "ok", message, len(feed.entries))
+        if "html" not in result.content_type and result.content_type:
+            return CheckResult(
+                source.name,
+                source.url,
+                False,
+                "not-html",
+                f"expected an HTML page, got {result.content_type}",
+            )
+        page = "an article" if looks_like_article(result.content, result.url) else "a listing page"
+        sitemaps = await fetcher.sitemaps(source.url)
+        extra = f", robots.txt lists {len(sitemaps)} sitemap(s)" if sitemaps else ""
+        return CheckResult(
+            source.name, source.url, True, "ok", f"start page reachable ({page}){extra}"
+        )
+    except CrawlerError as exc:
+        return CheckResult(source.name, source.url, False, exc.kind, str(exc))

@@ -1,0 +1,255 @@
+"""One site crawl in a child process, so the daemon's event loop never hosts a Twisted reactor.
+
+A reactor cannot restart (TECHNOTES), and a child can be killed cleanly on timeout or shutdown.
+The parent calls `crawl_site`; the child (`python -m crawler.crawl ...`) runs Scrapy once and
+prints one JSON line with its report on stdout. The caller records the report on the source's
+row (`ItemStore.record_crawl`), since only it also sees timeouts and kills.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from crawler.types import SiteRules, Source
+
+log = logging.getLogger(__name__)
+
+_KILL_GRACE = 3.0  # seconds a child gets to flush its items after SIGTERM before SIGKILL
+_OK_FINISH_REASONS = frozenset({"finished", "closespider_pagecount", "closespider_timeout"})
+_PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class CrawlReport:
+    source: str
+    ok: bool
+    pages: int
+    items_new: int
+    error: str | None
+    seconds: float
+
+
+# -- Source <-> JSON ------------------------------------------------------------------------
+def source_to_json(source: Source) -> str:
+    data = asdict(source)
+    data["interval"] = source.interval.total_seconds()
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+def source_from_json(text: str) -> Source:
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("a source must be a JSON object")
+    site = data.pop("site", None) or {}
+    tuples = {k: tuple(v) for k, v in site.items() if k in ("start_urls", "allow", "deny")}
+    rules = SiteRules(**{**site, **tuples})
+    interval = timedelta(seconds=float(data.pop("interval", 1800)))
+    return Source(**data, interval=interval, site=rules)
+
+
+# -- parent side ----------------------------------------------------------------------------
+async def crawl_site(
+    source: Source,
+    *,
+    db_url: str,
+    user_agent: str,
+    cache_dir: Path | None = None,
+    timeout: float = 600.0,
+    settings_overrides: Mapping[str, object] | None = None,
+) -> CrawlReport:
+    """Crawl one site in a child process; never raises for crawl failures (ok=False instead).
+
+    On timeout or cancellation the child gets SIGTERM (Scrapy then flushes stored items), then
+    SIGKILL after a short grace; cancellation is re-raised once the child is gone.
+    """
+    started = time.monotonic()
+    overrides = dict(settings_overrides or {})
+    # Let Scrapy stop by itself shortly before the hard limit, so items are flushed.
+    overrides.setdefault("CLOSESPIDER_TIMEOUT", max(1.0, min(timeout - 5.0, timeout * 0.9)))
+    args = [
+        sys.executable, "-m", "crawler.crawl",
+        "--source-json", source_to_json(source),
+        "--db-url", db_url,
+        "--user-agent", user_agent,
+        "--settings-json", json.dumps(overrides),
+    ]  # fmt: skip
+    if cache_dir is not None:
+        args += ["--cache-dir", str(cache_dir)]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(_PACKAGE_ROOT), env.get("PYTHONPATH", "")) if p
+    )
+
+    def report(ok: bool, error: str | None, pages: int = 0, items_new: int = 0) -> CrawlReport:
+        return CrawlReport(
+            source.name, ok, pages, items_new, error, round(time.monotonic() - started, 3)
+        )
+
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *args,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+        )
+    except OSError as exc:
+        return report(False, f"could not start crawl process: {type(exc).__name__}: {exc}")
+    try:
+        stdout, stderr = await asyncio.wait_for(proc.communicate(), timeout)
+    except TimeoutError:
+        await _stop(proc)
+        return report(False, f"crawl timed out after {timeout:g} s (child process killed)")
+    except asyncio.CancelledError:
+        await _stop(proc)
+        raise
+    parsed = _last_json_line(stdout.decode("utf-8", "replace"))
+    if parsed is None:
+        tail = _tail(stderr.decode("utf-8", "replace"))
+        return report(False, f"crawl process exited with {proc.returncode}: {tail}")
+    return CrawlReport(
+        source=source.name,
+        ok=bool(parsed.get("ok")) and proc.returncode == 0,
+        pages=int(parsed.get("pages", 0)),
+        items_new=int(parsed.get("items_new", 0)),
+        error=parsed.get("error") or (None if proc.returncode == 0 else f"exit {proc.returncode}"),
+        seconds=round(time.monotonic() - started, 3),
+    )
+
+
+async def _stop(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        proc.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(proc.wait(), _KILL_GRACE)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()
+
+
+def _last_json_line(text: str) -> dict[str, Any] | None:
+    for line in reversed(text.strip().splitlines()):
+        try:
+            data = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(data, dict):
+            return data
+    return None
+
+
+def _tail(text: str, limit: int = 600) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    errors = [line for line in lines if "Error" in line or "ERROR" in line]
+    chosen = " | ".join((errors or lines)[-3:])
+    return chosen[-limit:] if chosen else "no output"
+
+
+# -- child side -----------------------------------------------------------------------------
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one crawl with Scrapy's CrawlerProcess and print its report as one JSON line."""
+    parser = argparse.ArgumentParser(prog="python -m crawler.crawl", description=main.__doc__)
+    parser.add_argument("--source-json", required=True)
+    parser.add_argument("--db-url", required=True)
+    parser.add_argument("--user-agent", required=True)
+    parser.add_argument("--cache-dir", type=Path)
+    parser.add_argument("--settings-json", default="{}", help="extra Scrapy settings (JSON)")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    try:
+        source = source_from_json(args.source_json)
+        overrides = json.loads(args.settings_json)
+        if not isinstance(overrides, dict):
+            raise ValueError("--settings-json must be a JSON object")
+    except (ValueError, TypeError) as exc:
+        print(f"crawler.crawl: bad arguments: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        pages, items_new, error = _run_crawl(source, args, overrides)
+    except ImportError as exc:
+        pages, items_new, error = 0, 0, f"{type(exc).__name__}: {exc}"
+    report = CrawlReport(
+        source.name, error is None, pages, items_new, error, round(time.monotonic() - started, 3)
+    )
+    print(json.dumps(asdict(report), ensure_ascii=False), flush=True)
+    if error:
+        print(f"crawler.crawl: {source.name}: {error}", file=sys.stderr)
+    return 0 if error is None else 1
+
+
+def _run_crawl(
+    source: Source, args: argparse.Namespace, overrides: dict[str, object]
+) -> tuple[int, int, str | None]:
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.pipelines import ITEMS_NEW_STAT, STORE_ERROR_STAT
+    from crawler.scrapy_settings import scrapy_settings
+    from crawler.spiders.news import NewsSpider
+
+    if source.type != "site":
+        return 0, 0, f"source {source.name!r} is of type {source.type!r}, not 'site'"
+    settings = scrapy_settings(
+        user_agent=args.user_agent,
+        db_url=args.db_url,
+        cache_dir=args.cache_dir,
+        rules=source.site,
+        overrides=overrides,
+    )
+    error = _check_store(args.db_url)
+    if error:
+        return 0, 0, error
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(NewsSpider)
+    process.crawl(crawler, source=source)
+    process.start()
+
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    pages = int(stats.get("response_received_count", 0))
+    items_new = int(stats.get(ITEMS_NEW_STAT, 0))
+    spider = crawler.spider
+    reason = str(stats.get("finish_reason", "not finished"))
+    if stats.get(STORE_ERROR_STAT):
+        return pages, items_new, f"store failed: {stats[STORE_ERROR_STAT]}"
+    if isinstance(spider, NewsSpider) and spider.start_successes == 0:
+        causes = "; ".join(spider.start_failures) or "no response from the start pages"
+        return pages, items_new, f"start pages failed: {causes}"
+    if reason not in _OK_FINISH_REASONS:
+        return pages, items_new, f"crawl ended early: {reason}"
+    return pages, items_new, None
+
+
+def _check_store(db_url: str) -> str | None:
+    """Fail fast, with the cause, when the database is unreachable or has no schema."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from crawler.store import ItemStore, make_engine
+
+    try:
+        engine = make_engine(db_url)
+        try:
+            ItemStore(engine).known_urls(["http://example.invalid/"])
+        finally:
+            engine.dispose()
+    except (SQLAlchemyError, OSError, ValueError) as exc:
+        return f"store unavailable: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+    return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

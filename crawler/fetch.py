@@ -1,0 +1,289 @@
+"""The one way otswatch fetches a URL outside Scrapy: feeds, article enrichment, source checks.
+
+Timeouts, a size cap, a descriptive User-Agent, robots.txt, conditional GET, redirects checked
+hop by hop by the SSRF guard, and errors mapped onto crawler.errors with a readable cause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import ipaddress
+import logging
+import socket
+import ssl
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
+from urllib.robotparser import RobotFileParser
+
+import httpx
+
+from crawler.errors import (
+    BlockedAddressError,
+    ConnectError,
+    DNSError,
+    FetchError,
+    FetchTimeout,
+    HTTPStatusError,
+    RobotsDisallowed,
+    TLSError,
+    TooLargeError,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_REDIRECTS = 5
+ROBOTS_TTL = 3600.0
+ROBOTS_MAX_BYTES = 500_000
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """Every fetching default in one place."""
+
+    user_agent: str
+    timeout: float = 20.0
+    max_bytes: int = 10_000_000
+    obey_robots: bool = True
+    allow_private_networks: bool = False  # the demo and tests serve from 127.0.0.1
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    url: str  # final URL after redirects
+    status: int
+    headers: Mapping[str, str]
+    content: bytes = b""
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+    retry_after: float | None = None
+    max_age: float | None = None  # Cache-Control max-age in seconds
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @property
+    def charset(self) -> str | None:
+        for part in self.headers.get("content-type", "").split(";")[1:]:
+            key, _, value = part.strip().partition("=")
+            if key.lower() == "charset" and value:
+                return value.strip('"').lower()
+        return None
+
+
+@dataclass
+class _RobotsEntry:
+    parser: RobotFileParser | None  # None: no usable robots.txt, everything allowed
+    fetched: float
+    sitemaps: list[str] = field(default_factory=list)
+
+
+class Fetcher:
+    """Owns one httpx.AsyncClient; pass `transport=` in tests instead of patching."""
+
+    def __init__(
+        self, policy: FetchPolicy, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self.policy = policy
+        self._client = httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(policy.timeout, connect=min(policy.timeout, 10.0)),
+            headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"},
+            follow_redirects=False,
+        )
+        self._robots: dict[str, _RobotsEntry] = {}
+        self._robots_locks: dict[str, asyncio.Lock] = {}
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def get(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: str = "*/*",
+        check_robots: bool = True,
+    ) -> FetchResult:
+        """GET with conditional headers; 304 comes back as `not_modified`, errors as FetchError."""
+        headers = {"Accept": accept}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        current = url
+        for _hop in range(MAX_REDIRECTS + 1):
+            await self._guard(current)
+            if check_robots and self.policy.obey_robots and not await self.allowed(current):
+                raise RobotsDisallowed(f"robots.txt forbids fetching {current}", url=current)
+            response, body = await self._send(current, headers)
+            if response.is_redirect and "location" in response.headers:
+                current = urljoin(current, response.headers["location"])
+                continue
+            return self._result(current, response, body)
+        raise FetchError(f"more than {MAX_REDIRECTS} redirects from {url}", url=url)
+
+    async def allowed(self, url: str) -> bool:
+        entry = await self._robots_for(url)
+        return entry.parser is None or entry.parser.can_fetch(self.policy.user_agent, url)
+
+    async def sitemaps(self, url: str) -> list[str]:
+        return list((await self._robots_for(url)).sitemaps)
+
+    # -- internals ---------------------------------------------------------------------------
+    async def _send(self, url: str, headers: dict[str, str]) -> tuple[httpx.Response, bytes]:
+        try:
+            async with self._client.stream("GET", url, headers=headers) as response:
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > self.policy.max_bytes:
+                    raise TooLargeError(
+                        f"{url} is {int(declared):,} bytes, over the {self.policy.max_bytes:,} cap",
+                        url=url,
+                    )
+                body = bytearray()
+                async for chunk in response.aiter_bytes():
+                    body.extend(chunk)
+                    if len(body) > self.policy.max_bytes:
+                        raise TooLargeError(
+                            f"{url} sent more than the {self.policy.max_bytes:,}-byte cap", url=url
+                        )
+                return response, bytes(body)
+        except httpx.TimeoutException as exc:
+            raise FetchTimeout(
+                f"timed out after {self.policy.timeout:g}s fetching {url} ({type(exc).__name__})",
+                url=url,
+            ) from exc
+        except httpx.ConnectError as exc:
+            raise _connect_error(url, exc) from exc
+        except httpx.TooManyRedirects as exc:
+            raise FetchError(f"redirect loop at {url}", url=url) from exc
+        except httpx.HTTPError as exc:
+            raise FetchError(f"{type(exc).__name__} fetching {url}: {exc}", url=url) from exc
+
+    def _result(self, url: str, response: httpx.Response, body: bytes) -> FetchResult:
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        retry_after = _retry_after(headers.get("retry-after"))
+        if response.status_code == 304:
+            return FetchResult(url, 304, headers, not_modified=True, max_age=_max_age(headers))
+        if response.status_code >= 400:
+            reason = response.reason_phrase or "error"
+            raise HTTPStatusError(
+                f"HTTP {response.status_code} {reason} from {url}",
+                url=url,
+                status=response.status_code,
+                retry_after=retry_after,
+            )
+        return FetchResult(
+            url=url,
+            status=response.status_code,
+            headers=headers,
+            content=body,
+            etag=headers.get("etag"),
+            last_modified=headers.get("last-modified"),
+            retry_after=retry_after,
+            max_age=_max_age(headers),
+        )
+
+    async def _guard(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise FetchError(f"refusing to fetch {url!r}: only http(s) URLs", url=url)
+        if self.policy.allow_private_networks:
+            return
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+            )
+        except socket.gaierror as exc:
+            raise DNSError(
+                f"DNS lookup failed for {parts.hostname}: {exc.strerror}", url=url
+            ) from exc
+        for info in infos:
+            address = ipaddress.ip_address(info[4][0])
+            if not address.is_global:
+                raise BlockedAddressError(
+                    f"{parts.hostname} resolves to non-public address {address}; "
+                    "set allow_private_networks to fetch it",
+                    url=url,
+                )
+
+    async def _robots_for(self, url: str) -> _RobotsEntry:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        async with self._robots_locks.setdefault(origin, asyncio.Lock()):
+            entry = self._robots.get(origin)
+            if entry is not None and time.monotonic() - entry.fetched < ROBOTS_TTL:
+                return entry
+            entry = await self._load_robots(origin)
+            self._robots[origin] = entry
+            return entry
+
+    async def _load_robots(self, origin: str) -> _RobotsEntry:
+        robots_url = f"{origin}/robots.txt"
+        try:
+            result = await self.get(robots_url, accept="text/plain", check_robots=False)
+        except HTTPStatusError as exc:
+            # 4xx: no rules, crawl allowed (RFC 9309). 5xx: treat as unreachable, also allowed
+            # here, but say so: a feed must not go dark because its robots.txt is broken.
+            if exc.status >= 500:
+                log.info("robots.txt at %s answered %s; treating as allow-all", origin, exc.status)
+            return _RobotsEntry(None, time.monotonic())
+        except FetchError as exc:
+            log.info("robots.txt at %s unreachable (%s); treating as allow-all", origin, exc)
+            return _RobotsEntry(None, time.monotonic())
+        text = result.content[:ROBOTS_MAX_BYTES].decode("utf-8", errors="replace")
+        parser = RobotFileParser(robots_url)
+        parser.parse(text.splitlines())
+        return _RobotsEntry(parser, time.monotonic(), list(parser.site_maps() or []))
+
+
+def _connect_error(url: str, exc: httpx.ConnectError) -> FetchError:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLError):
+            return TLSError(f"TLS handshake with {url} failed: {cause.reason or cause}", url=url)
+        if isinstance(cause, socket.gaierror):
+            host = urlsplit(url).hostname
+            return DNSError(f"DNS lookup failed for {host}: {cause.strerror}", url=url)
+        cause = cause.__cause__ or cause.__context__
+    text = str(exc)
+    if "SSL" in text or "certificate" in text.lower():
+        return TLSError(f"TLS handshake with {url} failed: {text}", url=url)
+    if "Name or service not known" in text or "nodename nor servname" in text:
+        return DNSError(f"DNS lookup failed for {urlsplit(url).hostname}: {text}", url=url)
+    return ConnectError(f"cannot connect to {url}: {text or type(exc).__name__}", url=url)
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _max_age(headers: Mapping[str, str]) -> float | None:
+    for directive in headers.get("cache-control", "").split(","):
+        key, _, value = directive.strip().partition("=")
+        if key.lower() == "max-age" and value.strip().isdigit():
+            return float(value.strip())
+    return None

@@ -1,0 +1,175 @@
+"""Offline language identification for news titles and summaries.
+
+py3langid alone confuses the Turkic languages on short titles and has no idea of Kazakh in
+Latin script, so the script decides the candidate languages, letter and word cues decide the
+Turkic ones (ə is Azerbaijani, ұ Kazakh, ў Uzbek, oʻ/gʻ Uzbek Latin, ǵ ń ú Kazakh Latin...),
+and py3langid ranks what is left. A declared language (from the source) is trusted when it
+fits the script and no strong cue contradicts it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from functools import lru_cache
+from typing import Any
+
+_LATIN_LANGS = frozenset(
+    ["en", "fr", "de", "tr", "az", "uz", "tk", "kk", "ky", "hu", "es", "it", "pt", "nl", "pl", "cs", "sk", "ro", "sv", "da", "no", "fi", "et", "lv", "lt", "sl", "hr", "bs", "sq", "id", "ms", "vi", "tl", "ca", "eu", "gl", "ga", "cy", "is", "mt", "af", "sw"]
+)
+_CYRILLIC_LANGS = frozenset(["ru", "uk", "be", "bg", "mk", "sr", "kk", "ky", "uz", "tg", "mn", "tt", "ba", "az", "tk"])
+_ARABIC_LANGS = frozenset(["ar", "fa", "ur", "ps", "ug", "ku"])
+_SINGLE = {"greek": "el", "georgian": "ka", "armenian": "hy", "hebrew": "he", "thai": "th",
+           "hangul": "ko", "kana": "ja", "han": "zh", "devanagari": "hi"}
+_ALIASES = {"kz": "kk", "kg": "ky", "ua": "uk", "tm": "tk", "cn": "zh", "jp": "ja", "ge": "ka",
+            "iw": "he", "gr": "el", "se": "sv", "dk": "da", "by": "be", "uzb": "uz", "kaz": "kk",
+            "kir": "ky", "tur": "tr", "aze": "az", "rus": "ru", "eng": "en", "hun": "hu",
+            "fra": "fr", "fre": "fr", "deu": "de", "ger": "de", "tuk": "tk", "ukr": "uk"}
+
+_RANGES: tuple[tuple[int, int, str], ...] = (
+    (0x0041, 0x024F, "latin"), (0x0250, 0x02AF, "latin"), (0x1E00, 0x1EFF, "latin"),
+    (0x0370, 0x03FF, "greek"), (0x0400, 0x052F, "cyrillic"), (0x0530, 0x058F, "armenian"),
+    (0x0590, 0x05FF, "hebrew"), (0x0600, 0x06FF, "arabic"), (0x0750, 0x077F, "arabic"),
+    (0x0900, 0x097F, "devanagari"), (0x0E00, 0x0E7F, "thai"), (0x10A0, 0x10FF, "georgian"),
+    (0x1100, 0x11FF, "hangul"), (0x3040, 0x30FF, "kana"), (0x3400, 0x4DBF, "han"),
+    (0x4E00, 0x9FFF, "han"), (0xAC00, 0xD7AF, "hangul"), (0xFB50, 0xFDFF, "arabic"),
+    (0xFE70, 0xFEFF, "arabic"),
+)
+
+_WORD = re.compile(r"[^\W\d_]+(?:['ʻʼ’‘`][^\W\d_]+)*")
+_UZ_SIGN = re.compile(r"[og]['ʻʼ’‘`][^\W\d_]", re.IGNORECASE)
+# Frequent words that only one Latin-script Turkic language writes this way.
+_WORD_CUES: dict[str, frozenset[str]] = {
+    "kk": frozenset(
+        ["jáne", "jäne", "men", "úshin", "üşin", "ushin", "boıynsha", "boiynsha", "bolady", "qazaqstan", "qazaqstannyń", "túrki", "memleketteri", "memleketter", "uıymy", "uiymy", "uyymy", "uıym", "keńes", "keñes", "prezıdent", "sammıt", "sammiti", "qatysty", "respýblıkasy", "respublikasy", "otyrysy", "jıyn", "memlekettik", "elorda", "halyqaralyq", "yntymaqtastyq", "kelissóz", "saparmen", "tokaev", "toqaev"]
+    ),
+    "uz": frozenset(
+        ["va", "bilan", "uchun", "haqida", "davlatlar", "davlat", "tashkiloti", "tashkilot", "oʻzbekiston", "o'zbekiston", "ozbekiston", "prezidenti", "prezident", "mirziyoyev", "yig'ilishi", "yigʻilishi", "yig'ilish", "sammiti", "qildi", "boʻyicha", "bo'yicha", "hamkorlik", "xalqaro", "turkiy", "kengashi", "rahbarlari", "yil", "bo'ldi", "boʻldi", "muhokama", "tashrif"]
+    ),
+    "tk": frozenset(
+        ["we", "bilen", "üçin", "türkmenistanyň", "döwlet", "döwletleriň", "guramasy", "prezidenti", "gurbanguly", "serdar", "berdimuhamedow", "halkara", "hyzmatdaşlyk", "geňeşi", "sammiti", "boýunça"]
+    ),
+    "ky": frozenset(
+        ["jana", "menen", "üchün", "kyrgyzstan", "kırgızstan", "mamleketter", "uyumu", "keneshi", "japarov", "japarov"]
+    ),
+    "az": frozenset(
+        ["və", "ilə", "üçün", "azərbaycan", "dövlətləri", "təşkilatı", "prezidenti", "əliyev", "iclası", "zirvə"]
+    ),
+    "tr": frozenset(
+        ["ve", "ile", "için", "türkiye", "devletleri", "teşkilatı", "cumhurbaşkanı", "erdoğan", "zirvesi", "bakanı", "toplantısı", "dışişleri"]
+    ),
+}
+
+
+def _script(ch: str) -> str | None:
+    cp = ord(ch)
+    for lo, hi, name in _RANGES:
+        if lo <= cp <= hi:
+            return name
+    return None
+
+
+def _norm_code(code: str | None) -> str | None:
+    if not code:
+        return None
+    c = code.strip().lower().replace("_", "-").split("-")[0]
+    c = _ALIASES.get(c, c)
+    return c if c.isalpha() and 2 <= len(c) <= 3 else None
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> Any:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def _cyrillic_cue(letters: Counter[str]) -> tuple[str | None, float]:
+    def has(chars: str) -> int:
+        return sum(letters[c] for c in chars)
+
+    kazakh_only, uzbek_only = has("ұ"), has("ў")
+    if has("ӣӯҷ"):
+        return "tg", 0.85
+    if kazakh_only or (has("і") and has("әғқңөүұһ")) or (has("ә") and has("қғ")):
+        return "kk", 0.95
+    if uzbek_only and has("і"):
+        return "be", 0.85
+    if uzbek_only or has("ҳ") or (has("қғ") and not has("әңөүұі")):
+        return "uz", 0.9
+    if has("ңөү") and not has("әғқұіһ"):
+        return ("ky", 0.9) if has("ң") else ("ky", 0.6)
+    if has("їєґ") or has("і"):
+        return "uk", 0.9
+    if has("ә") and has("өү"):
+        return "tt", 0.7
+    return None, 0.0
+
+
+def _latin_cue(text: str, letters: Counter[str]) -> tuple[str | None, float]:
+    def has(chars: str) -> int:
+        return sum(letters[c] for c in chars)
+
+    words = [w.lower() for w in _WORD.findall(text)]
+    votes: Counter[str] = Counter()
+    for w in words:
+        for lang, cue in _WORD_CUES.items():
+            if w in cue:
+                votes[lang] += 1
+    if has("ə"):
+        votes["az"] += 3
+    if has("ǵńúý") and has("qıǵ"):
+        votes["kk"] += 3
+    if has("ǵū") or (has("ñ") and has("qä")):
+        votes["kk"] += 2
+    if has("ň") or (has("ý") and has("äşüöç")):
+        votes["tk"] += 3
+    if _UZ_SIGN.search(text):
+        votes["uz"] += 2
+    if has("ğ") and has("ş") and not has("qxəä"):
+        votes["tr"] += 2
+    if has("őű"):
+        votes["hu"] += 3
+    if not votes:
+        return None, 0.0
+    (lang, n), *rest = votes.most_common(2)
+    runner_up = rest[0][1] if rest else 0
+    if n >= 2 and n > runner_up:
+        return lang, min(0.95, 0.7 + 0.08 * (n - runner_up))
+    return None, 0.0
+
+
+def _ranked(text: str, allowed: frozenset[str]) -> tuple[str, float]:
+    ranking = [(lang, p) for lang, p in _identifier().rank(text) if lang in allowed]
+    if not ranking:
+        return "und", 0.0
+    total = sum(p for _, p in ranking) or 1.0
+    lang, p = ranking[0]
+    return lang, round(min(1.0, p / total), 3)
+
+
+def detect_language(text: str, declared: str | None = None) -> tuple[str, float]:
+    """ISO 639-1 code (en ru tr kk uz az ky tk hu fr de zh ar uk ... or 'und') and confidence."""
+    text = unicodedata.normalize("NFC", text or "")
+    letters = Counter(ch.lower()[0] for ch in text if ch.isalpha())
+    scripts = Counter(s for ch, n in letters.items() for s in [_script(ch)] * n if s)
+    if not scripts:
+        return "und", 0.0
+    if scripts["kana"]:
+        return "ja", 0.9
+    script = scripts.most_common(1)[0][0]
+    decl = _norm_code(declared)
+    if script in _SINGLE:
+        return _SINGLE[script], 0.95 if decl == _SINGLE[script] else 0.85
+    if script == "cyrillic":
+        allowed, (cue, strength) = _CYRILLIC_LANGS, _cyrillic_cue(letters)
+    elif script == "latin":
+        allowed, (cue, strength) = _LATIN_LANGS, _latin_cue(text, letters)
+    else:
+        allowed, (cue, strength) = _ARABIC_LANGS, (None, 0.0)
+    if decl in allowed and (cue is None or cue == decl or strength < 0.85):
+        return decl, 0.95 if cue == decl else 0.9
+    if cue is not None and strength >= 0.6:
+        return cue, strength
+    return _ranked(text, allowed)

@@ -1,0 +1,212 @@
+"""Refreshing one source, start to finish, readable in one function per source type.
+
+fetch (conditional GET) -> parse -> normalize -> enrich short items -> store -> record health.
+Every failure lands on the source's own row with its cause; nothing here raises to the caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from crawler.crawl import crawl_site
+from crawler.errors import CrawlerError, HTTPStatusError
+from crawler.extract import extract_article
+from crawler.feeds import FeedEntry, ParsedFeed, parse_feed
+from crawler.fetch import Fetcher
+from crawler.language import detect_language
+from crawler.store import ItemStore, now_utc
+from crawler.types import Item, Source
+
+log = logging.getLogger(__name__)
+
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json;q=0.9, "
+    "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5"
+)
+SHORT_SUMMARY = 200  # characters under which a feed item is enriched with its article text
+MAX_ENRICH_PER_POLL = 25
+MAX_BACKOFF = timedelta(hours=12)
+MAX_POLITE_DELAY = timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class PollReport:
+    source: str
+    ok: bool
+    items_seen: int = 0
+    items_new: int = 0
+    not_modified: bool = False
+    error: str | None = None
+    error_kind: str | None = None
+    next_poll_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SiteCrawlOptions:
+    db_url: str
+    user_agent: str
+    timeout: float = 900.0
+
+
+async def refresh_source(
+    source: Source, fetcher: Fetcher, store: ItemStore, site_options: SiteCrawlOptions
+) -> PollReport:
+    if source.type == "feed":
+        return await refresh_feed(source, fetcher, store)
+    return await refresh_site(source, store, site_options)
+
+
+async def refresh_feed(source: Source, fetcher: Fetcher, store: ItemStore) -> PollReport:
+    state = store.feed_state(source.name)
+    try:
+        result = await fetcher.get(
+            source.url, etag=state.etag, last_modified=state.last_modified, accept=FEED_ACCEPT
+        )
+        if result.not_modified:
+            next_poll = _next_poll(source, max_age=result.max_age)
+            store.record_success(
+                source.name, items_new=0, next_poll_at=next_poll, keep_validators=True
+            )
+            return PollReport(source.name, ok=True, not_modified=True, next_poll_at=next_poll)
+        feed = parse_feed(result.content, result.url, result.headers)
+        candidates = [_to_item(entry, feed, source) for entry in feed.entries]
+        known = store.known_urls(item.url for item in candidates)
+        fresh = [item for item in candidates if item.url not in known]
+        if source.enrich:
+            fresh = await _enrich(fresh, fetcher, source)
+        stored = store.add_items(fresh)
+        next_poll = _next_poll(source, max_age=result.max_age, ttl_minutes=feed.ttl_minutes)
+        store.record_success(
+            source.name,
+            items_new=len(stored),
+            etag=result.etag,
+            last_modified=result.last_modified,
+            next_poll_at=next_poll,
+        )
+        if feed.warning:
+            log.info(
+                "source %s: feed parsed with a recoverable error: %s", source.name, feed.warning
+            )
+        return PollReport(
+            source.name,
+            ok=True,
+            items_seen=len(candidates),
+            items_new=len(stored),
+            next_poll_at=next_poll,
+        )
+    except CrawlerError as exc:
+        return _failed(source, store, exc)
+
+
+async def refresh_site(source: Source, store: ItemStore, options: SiteCrawlOptions) -> PollReport:
+    report = await crawl_site(
+        source, db_url=options.db_url, user_agent=options.user_agent, timeout=options.timeout
+    )
+    if not report.ok:
+        message = report.error or f"crawl failed after {report.pages} pages"
+        failures = store.record_failure(
+            source.name, message, next_poll_at=_backoff(source, store, None)
+        )
+        log.warning("source %s: %s (%d in a row)", source.name, message, failures)
+        return PollReport(source.name, ok=False, error=message, error_kind="crawl")
+    next_poll = _next_poll(source)
+    store.record_success(
+        source.name, items_new=report.items_new, next_poll_at=next_poll, keep_validators=True
+    )
+    return PollReport(
+        source.name,
+        ok=True,
+        items_seen=report.pages,
+        items_new=report.items_new,
+        next_poll_at=next_poll,
+    )
+
+
+def _failed(source: Source, store: ItemStore, exc: CrawlerError) -> PollReport:
+    retry_after = exc.retry_after if isinstance(exc, HTTPStatusError) else None
+    next_poll = _backoff(source, store, retry_after)
+    message = str(exc)
+    failures = store.record_failure(source.name, message, next_poll_at=next_poll)
+    log.warning(
+        "source %s: %s [%s] (%d in a row; next try %s)",
+        source.name,
+        message,
+        exc.kind,
+        failures,
+        next_poll.strftime("%H:%M UTC"),
+    )
+    return PollReport(
+        source.name, ok=False, error=message, error_kind=exc.kind, next_poll_at=next_poll
+    )
+
+
+def _to_item(entry: FeedEntry, feed: ParsedFeed, source: Source) -> Item:
+    declared = entry.lang or feed.lang or source.lang
+    lang, confidence = detect_language(f"{entry.title}. {entry.summary}", declared=declared)
+    return Item(
+        url=entry.url,
+        title=entry.title,
+        summary=entry.summary,
+        source=source.name,
+        published=entry.published or now_utc(),
+        lang=lang,
+        lang_confidence=confidence,
+        author=entry.author,
+    )
+
+
+async def _enrich(items: list[Item], fetcher: Fetcher, source: Source) -> list[Item]:
+    """Fetch the article behind items too short to judge; a failure keeps the item as it is."""
+    short = [i for i, item in enumerate(items) if len(item.summary) < SHORT_SUMMARY]
+    short = short[:MAX_ENRICH_PER_POLL]
+    limit = asyncio.Semaphore(4)
+
+    async def one(index: int) -> None:
+        item = items[index]
+        async with limit:
+            try:
+                result = await fetcher.get(item.url, accept="text/html,*/*;q=0.5")
+            except CrawlerError as exc:
+                log.info("source %s: could not enrich %s: %s", source.name, item.url, exc)
+                return
+        article = extract_article(result.content, result.url)
+        if article is None or not article.text:
+            return
+        lang, confidence = detect_language(
+            f"{item.title}. {article.text[:1000]}",
+            declared=item.lang if item.lang != "und" else None,
+        )
+        items[index] = replace(
+            item,
+            text=article.text,
+            author=item.author or article.author,
+            lang=lang,
+            lang_confidence=confidence,
+        )
+
+    await asyncio.gather(*(one(i) for i in short))
+    return items
+
+
+def _next_poll(
+    source: Source, *, max_age: float | None = None, ttl_minutes: int | None = None
+) -> datetime:
+    """The source's interval, stretched (never shortened) by the publisher's own hints."""
+    delay = source.interval
+    if max_age:
+        delay = max(delay, min(timedelta(seconds=max_age), MAX_POLITE_DELAY))
+    if ttl_minutes:
+        delay = max(delay, min(timedelta(minutes=ttl_minutes), MAX_POLITE_DELAY))
+    return now_utc() + delay
+
+
+def _backoff(source: Source, store: ItemStore, retry_after: float | None) -> datetime:
+    """Capped exponential back-off: a failing source is retried less often, never dropped."""
+    failures = store.feed_state(source.name).consecutive_failures
+    delay = min(source.interval * (2 ** min(failures, 10)), MAX_BACKOFF)
+    if retry_after is not None:
+        delay = max(delay, min(timedelta(seconds=retry_after), MAX_BACKOFF))
+    return now_utc() + delay

@@ -1,0 +1,85 @@
+"""The crawler's tables. SQLAlchemy stays inside the store modules; Alembic owns the real schema."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC: SQLite keeps no zone, and we never want local time."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} refused: store aware UTC datetimes")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC)
+
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("type", String(10), nullable=False),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("last_success_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("last_error_at", UTCDateTime),
+    Column("consecutive_failures", Integer, nullable=False, server_default="0"),
+    Column("next_poll_at", UTCDateTime),
+    Column("last_items_new", Integer, nullable=False, server_default="0"),
+    Column("updated_at", UTCDateTime),
+)
+
+items = Table(
+    "items",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("url", Text, nullable=False, unique=True),
+    Column("title", Text, nullable=False),
+    Column("summary", Text, nullable=False, server_default=""),
+    Column("text", Text, nullable=False, server_default=""),
+    Column("published", UTCDateTime, nullable=False, index=True),
+    Column("lang", String(12), nullable=False, server_default="und"),
+    Column("lang_confidence", Float, nullable=False, server_default="0"),
+    Column("author", Text),
+    Column("source", String(200), nullable=False, index=True),
+    Column("story", String(64), nullable=False, index=True),
+    Column("simhash", BigInteger, nullable=False, server_default="0"),
+    Column("fetched_at", UTCDateTime, nullable=False, index=True),
+)

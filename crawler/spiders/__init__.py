@@ -1,0 +1,1 @@
+"""Scrapy spiders. They parse and yield; storage happens in crawler.pipelines."""

@@ -1,0 +1,164 @@
+"""Wiring: settings + config directory -> stores, classifier, fetch policy, live destinations."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from alerts.classifier import Classifier
+from alerts.destinations.base import Destination
+from alerts.destinations.console import ConsoleDestination
+from alerts.destinations.slack import SlackDestination
+from alerts.destinations.smtp import SmtpDestination, SmtpSettings
+from alerts.destinations.webhook import WebhookDestination
+from alerts.routing import DestinationsFile, DestinationSpec, Route, RouteSpec, resolve_route
+from alerts.store import AlertStore
+from crawler.fetch import FetchPolicy
+from crawler.store import ItemStore
+from otswatch import __version__
+from otswatch.config import AppConfig, load_config
+from otswatch.db import open_database
+from otswatch.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DESTINATIONS = DestinationsFile.model_validate(
+    {
+        "destinations": [
+            {"name": "email", "type": "email"},
+            {"name": "slack", "type": "slack", "url_env": "OTSWATCH_SLACK_WEBHOOK_URL"},
+            {"name": "console", "type": "console", "only_when_alone": True},
+        ],
+        "routes": [{"name": "ots", "destinations": ["email", "slack", "console"]}],
+    }
+)
+
+
+@dataclass
+class App:
+    settings: Settings
+    config: AppConfig
+    engine: Engine
+    items: ItemStore
+    alerts: AlertStore
+    classifier: Classifier
+    fetch_policy: FetchPolicy
+    destinations: dict[str, Destination]
+    routes: list[Route]
+    notes: list[str] = field(default_factory=list)  # why a destination is switched off, etc.
+
+    @property
+    def user_agent(self) -> str:
+        return self.fetch_policy.user_agent
+
+
+def build_app(
+    settings: Settings,
+    *,
+    config: AppConfig | None = None,
+    allow_private_networks: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> App:
+    config = config or load_config(settings.config_dir)
+    engine = open_database(settings.database)
+    user_agent = config.settings.user_agent.format(
+        version=__version__, contact=config.settings.contact
+    )
+    destinations, notes = build_destinations(
+        config.destinations if config.destinations.destinations else DEFAULT_DESTINATIONS,
+        settings,
+        os.environ if environ is None else environ,
+        base_dir=settings.config_dir.parent,
+    )
+    route_specs: list[RouteSpec] = (
+        config.destinations.routes if config.destinations.routes else DEFAULT_DESTINATIONS.routes
+    )
+    routes = [resolve_route(spec, set(destinations)) for spec in route_specs]
+    app = App(
+        settings=settings,
+        config=config,
+        engine=engine,
+        items=ItemStore(engine),
+        alerts=AlertStore(engine),
+        classifier=Classifier(config.watches),
+        fetch_policy=FetchPolicy(
+            user_agent=user_agent,
+            timeout=config.settings.fetch_timeout,
+            max_bytes=config.settings.max_feed_bytes,
+            allow_private_networks=allow_private_networks,
+        ),
+        destinations=destinations,
+        routes=routes,
+        notes=notes,
+    )
+    app.items.sync_sources([s for s in config.sources if s.enabled])
+    return app
+
+
+def build_destinations(
+    spec: DestinationsFile, settings: Settings, env: Mapping[str, str], *, base_dir: Path
+) -> tuple[dict[str, Destination], list[str]]:
+    """Each destination switches itself off, with a note, when its environment is not set."""
+    live: dict[str, Destination] = {}
+    notes: list[str] = []
+    consoles: list[DestinationSpec] = []
+    for dest in spec.destinations:
+        if dest.type == "console":
+            consoles.append(dest)
+            continue
+        made = _make(dest, settings, env, notes)
+        if made is not None:
+            live[dest.name] = made
+    for dest in consoles:
+        if dest.only_when_alone and live:
+            notes.append(f"destination {dest.name}: off, another destination is configured")
+            continue
+        out_dir = Path(dest.out_dir)
+        live[dest.name] = ConsoleDestination(
+            dest.name, out_dir if out_dir.is_absolute() else base_dir / out_dir
+        )
+    return live, notes
+
+
+def _make(
+    dest: DestinationSpec, settings: Settings, env: Mapping[str, str], notes: list[str]
+) -> Destination | None:
+    if dest.type == "email":
+        url = env.get(dest.smtp_url_env, "")
+        sender = env.get(dest.from_env, "")
+        recipients = [r.strip() for r in env.get(dest.to_env, "").split(",") if r.strip()]
+        missing = [
+            name
+            for name, value in (
+                (dest.smtp_url_env, url),
+                (dest.from_env, sender),
+                (dest.to_env, recipients),
+            )
+            if not value
+        ]
+        if missing:
+            notes.append(f"destination {dest.name}: off, {', '.join(missing)} not set")
+            return None
+        try:
+            smtp = SmtpSettings.from_url(url)
+        except ValueError as exc:
+            notes.append(f"destination {dest.name}: off, {dest.smtp_url_env} is invalid: {exc}")
+            return None
+        return SmtpDestination(dest.name, smtp, sender, recipients)
+    variable = dest.url_env or (
+        "OTSWATCH_SLACK_WEBHOOK_URL"
+        if dest.type == "slack"
+        else f"OTSWATCH_{dest.name.upper()}_URL"
+    )
+    url = env.get(variable, "")
+    if not url:
+        notes.append(f"destination {dest.name}: off, {variable} not set")
+        return None
+    if dest.type == "slack":
+        return SlackDestination(dest.name, url)
+    return WebhookDestination(dest.name, url)

@@ -1,0 +1,125 @@
+"""The steps the daemon schedules, each safe to run again: poll, classify + alert, digest."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from alerts.flagging import ClassifyReport, classify_pending
+from alerts.outbox import DeliveryOutcome, deliver_due, plan_digest, plan_instant
+from alerts.routing import Route
+from crawler.fetch import Fetcher
+from crawler.refresh import PollReport, SiteCrawlOptions, refresh_source
+from crawler.store import now_utc
+from crawler.types import Source
+from otswatch.app import App
+
+log = logging.getLogger(__name__)
+
+FAILING_NOTE_AFTER = 3  # consecutive failures before a source is named in the digest footer
+
+
+@dataclass(frozen=True)
+class CycleReport:
+    polls: tuple[PollReport, ...]
+    classified: ClassifyReport
+    deliveries: tuple[DeliveryOutcome, ...]
+
+
+def site_options(app: App) -> SiteCrawlOptions:
+    return SiteCrawlOptions(
+        db_url=app.settings.database,
+        user_agent=app.user_agent,
+        timeout=app.config.settings.crawl_timeout,
+    )
+
+
+async def poll(app: App, fetcher: Fetcher, source: Source) -> PollReport:
+    report = await refresh_source(source, fetcher, app.items, site_options(app))
+    if report.ok:
+        log.info(
+            "source %s: %s",
+            source.name,
+            "not modified"
+            if report.not_modified
+            else f"{report.items_new} new of {report.items_seen}",
+        )
+    return report
+
+
+async def poll_all(
+    app: App, fetcher: Fetcher, sources: list[Source], concurrency: int = 4
+) -> list[PollReport]:
+    limit = asyncio.Semaphore(concurrency)
+
+    async def one(source: Source) -> PollReport:
+        async with limit:
+            return await poll(app, fetcher, source)
+
+    return list(await asyncio.gather(*(one(s) for s in sources)))
+
+
+def footer_notes(app: App) -> list[str]:
+    notes = []
+    for health in app.items.health():
+        if health.consecutive_failures >= FAILING_NOTE_AFTER and health.last_error:
+            since = (
+                health.last_success.strftime("%d %b %H:%M UTC") if health.last_success else "never"
+            )
+            notes.append(
+                f"Source {health.name} failing ({health.consecutive_failures} polls, last success "
+                f"{since}): {health.last_error}"
+            )
+    return notes
+
+
+async def classify_and_alert(
+    app: App, now: datetime | None = None
+) -> tuple[ClassifyReport, list[DeliveryOutcome]]:
+    now = now or now_utc()
+    report = await asyncio.to_thread(
+        classify_pending, app.alerts, app.classifier, app.config.watchlist_version
+    )
+    for route in app.routes:
+        plan_instant(app.alerts, route, now)
+    outcomes = await deliver_due(app.alerts, app.destinations, now, footer_notes=footer_notes(app))
+    return report, outcomes
+
+
+async def send_digest(
+    app: App, route: Route, now: datetime | None = None, window_key: str | None = None
+) -> list[DeliveryOutcome]:
+    now = now or now_utc()
+    await asyncio.to_thread(
+        classify_pending, app.alerts, app.classifier, app.config.watchlist_version
+    )
+    zone = ZoneInfo(route.digest.timezone) if route.digest else ZoneInfo("UTC")
+    key = window_key or now.astimezone(zone).strftime("%Y-%m-%dT%H:%M%z")
+    max_stories = route.digest.max_stories if route.digest else 40
+    plan_digest(app.alerts, route, key, now, max_stories=max_stories)
+    return await deliver_due(app.alerts, app.destinations, now, footer_notes=footer_notes(app))
+
+
+async def run_once(app: App, *, digest: bool = True) -> CycleReport:
+    """One full cycle: poll every enabled source, classify, alert, and (optionally) digest now."""
+    sources = [s for s in app.config.sources if s.enabled]
+    async with Fetcher(app.fetch_policy) as fetcher:
+        polls = await poll_all(app, fetcher, sources)
+    classified, outcomes = await classify_and_alert(app)
+    all_outcomes = list(outcomes)
+    if digest:
+        now = now_utc()
+        for route in app.routes:
+            all_outcomes += await send_digest(
+                app, route, now, window_key=f"once-{now:%Y%m%dT%H%M%S%f}"
+            )
+    return CycleReport(tuple(polls), classified, tuple(all_outcomes))
+
+
+def next_start(source: Source, stored_next: datetime | None, index: int) -> datetime:
+    """Resume a source's own schedule after a restart, staggered so all do not fire at once."""
+    stagger = now_utc() + timedelta(seconds=2 + 3 * index)
+    return max(stagger, stored_next) if stored_next else stagger

@@ -1,0 +1,162 @@
+"""The long-running service: one asyncio loop, APScheduler for time, clean stop on SIGTERM.
+
+Each source reschedules itself from its own row (interval, publisher hints, back-off), the
+classifier sweeps new items every minute, and each route's digest runs on its cron in its zone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from crawler.fetch import Fetcher
+from crawler.store import now_utc
+from crawler.types import Source
+from otswatch.app import App
+from otswatch.cycle import classify_and_alert, next_start, poll, send_digest
+
+log = logging.getLogger(__name__)
+
+STOP_GRACE = 5.0  # seconds given to running jobs after SIGTERM before they are cancelled
+
+
+class Daemon:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.stopping = asyncio.Event()
+        self._tasks: set[asyncio.Task[object]] = set()
+        self._scheduler: AsyncIOScheduler | None = None
+        self._fetcher: Fetcher | None = None
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stop, sig.name)
+        self._fetcher = Fetcher(self.app.fetch_policy)
+        self._scheduler = AsyncIOScheduler(timezone="UTC")  # created inside the running loop
+        self._schedule_all()
+        self._scheduler.start()
+        self._log_start()
+        try:
+            await self.stopping.wait()
+        finally:
+            await self._shutdown()
+
+    def stop(self, why: str = "stop requested") -> None:
+        if not self.stopping.is_set():
+            log.info("%s: stopping", why)
+            self.stopping.set()
+
+    # -- scheduling ------------------------------------------------------------------------
+    def _schedule_all(self) -> None:
+        assert self._scheduler is not None
+        health = {h.name: h for h in self.app.items.health()}
+        sources = [s for s in self.app.config.sources if s.enabled]
+        for index, source in enumerate(sources):
+            stored = health.get(source.name)
+            self._schedule_poll(
+                source, next_start(source, stored.next_poll if stored else None, index)
+            )
+        self._scheduler.add_job(
+            self._tracked(lambda: classify_and_alert(self.app)),
+            IntervalTrigger(seconds=self.app.config.settings.classify_every),
+            id="classify",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=now_utc(),
+        )
+        for route in self.app.routes:
+            if route.digest is None or not route.destinations:
+                continue
+            self._scheduler.add_job(
+                self._tracked(lambda route=route: send_digest(self.app, route)),
+                CronTrigger.from_crontab(
+                    route.digest.cron, timezone=ZoneInfo(route.digest.timezone)
+                ),
+                id=f"digest:{route.name}",
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=3600,
+            )
+
+    def _schedule_poll(self, source: Source, when: datetime) -> None:
+        assert self._scheduler is not None
+        self._scheduler.add_job(
+            self._tracked(lambda: self._poll_and_reschedule(source)),
+            DateTrigger(run_date=when),
+            id=f"source:{source.name}",
+            replace_existing=True,
+            misfire_grace_time=None,
+        )
+
+    async def _poll_and_reschedule(self, source: Source) -> None:
+        assert self._fetcher is not None
+        when = now_utc() + source.interval
+        try:
+            report = await poll(self.app, self._fetcher, source)
+            when = report.next_poll_at or when
+        finally:
+            if not self.stopping.is_set():
+                self._schedule_poll(source, when)
+
+    def _tracked(self, job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
+        """Run a job as a task we can cancel on stop, and log (not swallow) what escapes it."""
+
+        async def runner() -> None:
+            if self.stopping.is_set():
+                return
+            task = asyncio.current_task()
+            assert task is not None
+            self._tasks.add(task)
+            try:
+                await job()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the daemon outlives any one job; log.exception keeps the cause
+                log.exception("scheduled job failed; the daemon carries on")
+            finally:
+                self._tasks.discard(task)
+
+        return runner
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def _log_start(self) -> None:
+        app = self.app
+        log.info(
+            "otswatch running: %d sources, %d watches, destinations: %s, database %s",
+            len([s for s in app.config.sources if s.enabled]),
+            len(app.config.watches),
+            ", ".join(app.destinations) or "none",
+            app.settings.database.split("@")[-1],
+        )
+        for note in app.notes:
+            log.info(note)
+        for problem in app.config.problems:
+            log.warning("config: %s", problem)
+
+    async def _shutdown(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+        if self._tasks:
+            _done, pending = await asyncio.wait(list(self._tasks), timeout=STOP_GRACE)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=2.0)
+        if self._fetcher is not None:
+            await self._fetcher.aclose()
+        self.app.engine.dispose()
+        log.info("otswatch stopped")
+
+
+async def run_daemon(app: App) -> None:
+    await Daemon(app).run()

@@ -1,0 +1,191 @@
+"""The outbox on a real database and a real webhook receiver: recorded before sending, sent
+once, retried when the receiver fails, and a story never sent twice to one destination."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from alerts.destinations.webhook import WebhookDestination
+from alerts.outbox import deliver_due, plan_digest, plan_instant
+from alerts.routing import RouteSpec, resolve_route
+from alerts.store import AlertStore
+from alerts.types import Evidence, Verdict
+from crawler.store import ItemStore, now_utc
+from crawler.types import Item
+from otswatch.db import open_database
+from otswatch.demo.servers import CannedResponse, WebhookSink
+
+BODY = (
+    "Leaders of the member states of the Organization of Turkic States adopted the Budapest "
+    "Declaration at the informal summit hosted by Hungary, an observer of the organization."
+)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def stores(request: pytest.FixtureRequest) -> tuple[ItemStore, AlertStore]:
+    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
+    engine = open_database(url)
+    return ItemStore(engine), AlertStore(engine)
+
+
+def flag_items(
+    items: ItemStore, alerts: AlertStore, specs: list[tuple[str, str, str, str, float]]
+) -> list[Item]:
+    """specs: (url, source, title, level, score); stores, then classifies with fixed verdicts."""
+    now = now_utc()
+    stored = items.add_items(
+        Item(
+            url=u,
+            title=t,
+            summary=BODY if lvl == "core" else f"{t}. Unrelated text about {u}.",
+            source=s,
+            published=now - timedelta(hours=1),
+        )
+        for u, s, t, lvl, _ in specs
+    )
+    verdicts = {
+        u: Verdict(
+            watch="ots",
+            flagged=lvl != "none",
+            level=None if lvl == "none" else lvl,
+            score=sc,  # type: ignore[arg-type]
+            evidence=(Evidence("Organization of Turkic States", "summary", "ots.name.en", 1.0),),
+        )
+        for u, _, _, lvl, sc in specs
+    }
+    alerts.save_classifications([(i, [verdicts[i.url]]) for i in stored], "v1")
+    return stored
+
+
+def route(**overrides: object):  # type: ignore[no-untyped-def]
+    spec = RouteSpec.model_validate({"name": "ots", "destinations": ["hook"], **overrides})
+    return resolve_route(spec, {"hook"})
+
+
+def test_digest_is_sent_once_and_groups_one_story_across_outlets(
+    stores: tuple[ItemStore, AlertStore],
+) -> None:
+    items, alerts = stores
+    flag_items(
+        items,
+        alerts,
+        [
+            (
+                "https://a.org/summit",
+                "wire-a",
+                "OTS summit in Budapest adopts declaration",
+                "core",
+                0.95,
+            ),
+            (
+                "https://b.org/summit",
+                "wire-b",
+                "OTS summit in Budapest adopts declaration",
+                "core",
+                0.9,
+            ),
+            ("https://c.org/turksoy", "wire-c", "TURKSOY opens festival in Aktau", "related", 0.6),
+            ("https://d.org/sco", "wire-d", "SCO ministers meet", "none", 0.0),
+        ],
+    )
+    with WebhookSink() as sink:
+        destination = WebhookDestination("hook", sink.url)
+        now = now_utc()
+        [delivery] = plan_digest(alerts, route(instant="none"), "2025-05-21", now)
+        assert delivery.status == "pending" and len(delivery.item_ids) == 3
+        assert (
+            plan_digest(alerts, route(instant="none"), "2025-05-21", now) == []
+        )  # same window: idempotent
+        outcomes = asyncio.run(deliver_due(alerts, {"hook": destination}, now))
+        assert [o.ok for o in outcomes] == [True] and outcomes[0].stories == 2
+        payload = sink.wait_for(1)[0].json
+        assert isinstance(payload, dict)
+        # the next window has nothing new for this destination
+        assert plan_digest(alerts, route(instant="none"), "2025-05-22", now) == []
+    [sent] = alerts.list_deliveries()
+    assert sent.status == "sent" and sent.attempts == 1 and sent.sent_at is not None
+    text = str(payload)
+    assert "wire-b" in text  # "also reported by"
+    assert "SCO ministers" not in text
+
+
+def test_instant_alerts_take_core_stories_and_the_digest_leaves_them_out(
+    stores: tuple[ItemStore, AlertStore],
+) -> None:
+    items, alerts = stores
+    flag_items(
+        items,
+        alerts,
+        [
+            ("https://a.org/summit", "wire-a", "OTS summit opens", "core", 0.95),
+            ("https://c.org/turksoy", "wire-c", "TURKSOY festival", "related", 0.6),
+        ],
+    )
+    now = now_utc()
+    instant = plan_instant(alerts, route(instant="core", instant_min_score=0.8), now)
+    assert [d.kind for d in instant] == ["instant"]
+    assert plan_instant(alerts, route(instant="core", instant_min_score=0.8), now) == []
+    [digest] = plan_digest(alerts, route(), "w1", now)
+    summit_id = instant[0].item_ids[0]
+    assert summit_id not in digest.item_ids and len(digest.item_ids) == 1
+
+
+def test_a_failing_receiver_is_retried_with_backoff_then_succeeds(
+    stores: tuple[ItemStore, AlertStore],
+) -> None:
+    items, alerts = stores
+    flag_items(items, alerts, [("https://a.org/s", "wire-a", "OTS summit", "core", 0.9)])
+    with WebhookSink() as sink:
+        sink.script(
+            CannedResponse(503, b"down"), CannedResponse(429, b"slow", {"Retry-After": "600"})
+        )
+        destination = {"hook": WebhookDestination("hook", sink.url)}
+        now = now_utc()
+        plan_digest(alerts, route(), "w1", now)
+        [first] = asyncio.run(deliver_due(alerts, destination, now))
+        assert not first.ok and "503" in first.detail
+        # not due again until its back-off has passed
+        assert asyncio.run(deliver_due(alerts, destination, now + timedelta(seconds=10))) == []
+        [second] = asyncio.run(deliver_due(alerts, destination, now + timedelta(minutes=2)))
+        assert not second.ok
+        assert (
+            asyncio.run(deliver_due(alerts, destination, now + timedelta(minutes=5))) == []
+        )  # Retry-After 600
+        [third] = asyncio.run(deliver_due(alerts, destination, now + timedelta(minutes=13)))
+        assert third.ok
+        assert len(sink.received) == 3
+    [row] = alerts.list_deliveries()
+    assert row.status == "sent" and row.attempts == 3 and row.last_error is None
+
+
+def test_a_permanent_failure_is_recorded_and_releases_nothing_twice(
+    stores: tuple[ItemStore, AlertStore],
+) -> None:
+    items, alerts = stores
+    flag_items(items, alerts, [("https://a.org/s", "wire-a", "OTS summit", "core", 0.9)])
+    with WebhookSink(status=404, body=b"no_service") as sink:
+        now = now_utc()
+        plan_digest(alerts, route(), "w1", now)
+        [outcome] = asyncio.run(
+            deliver_due(alerts, {"hook": WebhookDestination("hook", sink.url)}, now)
+        )
+        assert not outcome.ok
+        assert sink.url not in outcome.detail  # the secret URL is not in the recorded cause
+    [row] = alerts.list_deliveries()
+    assert row.status == "failed" and "404" in (row.last_error or "")
+    # a failed delivery no longer holds its story: the next window offers it again
+    assert len(plan_digest(alerts, route(), "w2", now)) == 1
+
+
+def test_unconfigured_destination_keeps_the_delivery_waiting(
+    stores: tuple[ItemStore, AlertStore],
+) -> None:
+    items, alerts = stores
+    flag_items(items, alerts, [("https://a.org/s", "wire-a", "OTS summit", "core", 0.9)])
+    now = datetime.now(UTC)
+    plan_digest(alerts, route(), "w1", now)
+    assert asyncio.run(deliver_due(alerts, {}, now)) == []
+    assert alerts.list_deliveries()[0].status == "pending"

@@ -1,0 +1,118 @@
+"""Feed parsing: real feeds in, normalized entries out; what is not a feed is said plainly."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from crawler.errors import CrawlerError, EmptySourceError, NotAFeedError
+from crawler.feeds import parse_feed
+
+RSS_RU = """<?xml version="1.0" encoding="windows-1251"?>
+<rss version="2.0"><channel><title>Новости</title><language>ru</language><ttl>45</ttl>
+<atom:link xmlns:atom="http://www.w3.org/2005/Atom" rel="hub" href="https://hub.example.org/"/>
+<item><title>Саммит Организации тюркских государств</title>
+<link>https://news.example.kz/article/1?utm_source=rss#top</link>
+<description>&lt;p&gt;Лидеры &lt;b&gt;ОТГ&lt;/b&gt; встретились.&lt;/p&gt;</description>
+<pubDate>Wed, 21 May 2025 14:00:00 MSK</pubDate></item>
+<item><title>No link here</title></item>
+</channel></rss>"""
+
+ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="tr"><title>Haberler</title>
+<link rel="self" href="https://haber.example.org/atom.xml"/>
+<entry><title>T\xc3\xbcrk Devletleri Te\xc5\x9fkilat\xc4\xb1 zirvesi</title>
+<link href="/2025/05/zirve"/><id>urn:1</id><updated>2025-05-21T09:30:00+03:00</updated>
+<summary type="html">&lt;p&gt;Budape\xc5\x9fte&lt;/p&gt;</summary></entry></feed>"""
+
+
+def test_rss_with_http_charset_named_zone_ttl_and_hub() -> None:
+    feed = parse_feed(
+        RSS_RU.encode("windows-1251"),
+        "https://news.example.kz/rss",
+        {"Content-Type": "application/rss+xml; charset=windows-1251"},
+    )
+    assert feed.lang == "ru" and feed.ttl_minutes == 45 and feed.hub == "https://hub.example.org/"
+    [entry] = feed.entries  # the entry with no link is dropped
+    assert entry.title == "Саммит Организации тюркских государств"
+    assert entry.summary == "Лидеры ОТГ встретились."
+    assert entry.url == "https://news.example.kz/article/1"
+    # MSK is UTC+3 (feedparser alone reads it as UTC)
+    assert entry.published == datetime(2025, 5, 21, 11, 0, tzinfo=UTC)
+
+
+def test_atom_relative_links_and_offsets() -> None:
+    feed = parse_feed(ATOM, "https://haber.example.org/atom.xml")
+    [entry] = feed.entries
+    assert entry.url == "https://haber.example.org/2025/05/zirve"
+    assert entry.title == "Türk Devletleri Teşkilatı zirvesi"
+    assert entry.published == datetime(2025, 5, 21, 6, 30, tzinfo=UTC)
+    assert entry.summary == "Budapeşte"
+
+
+def test_html_page_and_empty_body_are_named() -> None:
+    with pytest.raises(NotAFeedError, match="HTML page, not a feed"):
+        parse_feed(b"<!DOCTYPE html><html><body>Welcome</body></html>", "https://x.org/rss")
+    with pytest.raises(EmptySourceError, match="empty body"):
+        parse_feed(b"  \n", "https://x.org/rss")
+    with pytest.raises(NotAFeedError, match="not a readable RSS/Atom feed"):
+        parse_feed(b"\x00\x01 binary junk", "https://x.org/rss")
+
+
+def test_truncated_feed_keeps_the_entries_it_has() -> None:
+    whole = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+    <item><title>First</title><link>https://x.org/1</link></item>
+    <item><title>Second</title><link>https://x.org/2</link></item>
+    <item><title>Thi"""
+    feed = parse_feed(whole, "https://x.org/rss")
+    assert [e.title for e in feed.entries] == ["First", "Second"]
+    assert feed.warning
+
+
+# -- the feedparser conformance corpus (../shared/corpora/feedparser) -------------------------
+def _corpus_files(shared: Path) -> list[Path]:
+    return sorted((shared / "corpora" / "feedparser").rglob("*.xml"))
+
+
+def _headers(raw: bytes) -> dict[str, str]:
+    comment = raw.split(b"-->", 1)[0].decode("latin-1")
+    found = {}
+    for match in re.finditer(r"^Header:\s*([\w-]+):\s*(.+)$", comment, re.MULTILINE):
+        found[match.group(1)] = match.group(2).strip()
+    return found
+
+
+@pytest.mark.corpus
+def test_feedparser_corpus_never_crashes_and_never_loses_an_entry(shared_dir: Path) -> None:
+    files = _corpus_files(shared_dir)
+    assert len(files) > 2000
+    lost: list[str] = []
+    for path in files:
+        raw = path.read_bytes()
+        headers = _headers(raw)
+        try:
+            feed = parse_feed(raw, "http://corpus.example.org/feed.xml", headers)
+        except CrawlerError:
+            continue  # a specific, readable error is an acceptable answer to junk
+        reference = feedparser.parse(raw, response_headers=headers)
+        usable = [
+            e
+            for e in reference.entries
+            if e.get("title", "").strip() and (e.get("link") or "").strip()
+        ]
+        if len(feed.entries) < len(usable):
+            lost.append(f"{path.name}: {len(feed.entries)} < {len(usable)}")
+    assert not lost, lost[:10]
+
+
+@pytest.mark.corpus
+def test_undeclared_koi8r_feed_is_decoded(shared_dir: Path) -> None:
+    raw = (shared_dir / "corpora/feedparser/illformed/chardet/koi8r.xml").read_bytes()
+    # the corpus item has no link, which otswatch needs: give it one, keep the bytes KOI8-R
+    raw = raw.replace(b"</title>", b"</title><link>http://x.org/1</link>", 1)
+    feed = parse_feed(raw, "http://x.org/feed.xml")
+    assert feed.entries[0].title == "Как пережить новогоднюю ночь"

@@ -1,0 +1,122 @@
+"""Refreshing feeds end to end against a real local server and a real SQLite store."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+import pytest
+
+from crawler.fetch import FetchPolicy, Fetcher
+from crawler.refresh import SiteCrawlOptions, refresh_feed, refresh_source
+from crawler.store import ItemStore, now_utc
+from crawler.types import Source
+from otswatch.db import open_database
+from tests.fakes.http import FakeServer, Route, rss
+
+LONG = "The Council of Foreign Ministers of the Organization of Turkic States met in Budapest. " * 4
+
+
+@pytest.fixture
+def store(sqlite_url: str) -> ItemStore:
+    return ItemStore(open_database(sqlite_url))
+
+
+def poll(source: Source, store: ItemStore):  # type: ignore[no-untyped-def]
+    async def go():  # type: ignore[no-untyped-def]
+        async with Fetcher(
+            FetchPolicy(user_agent="t", allow_private_networks=True, timeout=2)
+        ) as f:
+            return await refresh_feed(source, f, store)
+
+    return asyncio.run(go())
+
+
+def test_new_items_are_stored_once_and_unchanged_feeds_are_not_reparsed(
+    fake_server: FakeServer, store: ItemStore
+) -> None:
+    body = rss(
+        (fake_server.url("/a/1?utm_source=rss"), "OTS ministers meet", LONG),
+        (fake_server.url("/a/2"), "Second story", LONG.replace("Budapest", "Baku")),
+        ttl=90,
+    )
+    fake_server.routes["/rss"] = Route(
+        body=body, etag='"v1"', headers={"Content-Type": "application/rss+xml"}
+    )
+    source = Source(
+        "wire", fake_server.url("/rss"), "feed", lang="en", interval=timedelta(minutes=30)
+    )
+    store.sync_sources([source])
+
+    first = poll(source, store)
+    assert first.ok and (first.items_seen, first.items_new) == (2, 2)
+    assert first.next_poll_at is not None and first.next_poll_at > now_utc() + timedelta(
+        minutes=85
+    )  # <ttl> 90
+    second = poll(source, store)
+    assert second.ok and second.not_modified and second.items_new == 0
+    stored = store.get_items()
+    assert [i.url for i in stored] == [fake_server.url("/a/1"), fake_server.url("/a/2")]
+    assert stored[0].lang == "en" and stored[0].source == "wire"
+    [health] = store.health()
+    assert health.last_success is not None and health.consecutive_failures == 0
+
+
+def test_short_items_are_enriched_with_the_article_text(
+    fake_server: FakeServer, store: ItemStore
+) -> None:
+    article = f"""<html lang="en"><head><title>Summit</title></head><body><nav>Home | World</nav>
+    <article><h1>Summit in Budapest</h1><time datetime="2025-05-21T10:00:00Z">21 May</time>
+    <p>{LONG}</p><p>{LONG}</p></article><footer>(c) wire</footer></body></html>""".encode()
+    fake_server.routes["/story"] = Route(body=article, headers={"Content-Type": "text/html"})
+    fake_server.routes["/rss"] = Route(body=rss((fake_server.url("/story"), "Summit", "Short.")))
+    source = Source("wire", fake_server.url("/rss"), "feed")
+    store.sync_sources([source])
+    assert poll(source, store).items_new == 1
+    [stored] = store.get_items()
+    assert "Council of Foreign Ministers" in stored.text
+
+
+def test_each_failure_lands_on_its_own_row_and_backs_off(
+    fake_server: FakeServer, store: ItemStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_server.routes["/broken.xml"] = Route(
+        body=b"<html><body>Maintenance</body></html>", headers={"Content-Type": "text/html"}
+    )
+    fake_server.routes["/good.xml"] = Route(body=rss((fake_server.url("/g/1"), "Fine", LONG)))
+    sources = [
+        Source("html-not-feed", fake_server.url("/broken.xml"), "feed"),
+        Source("dead", fake_server.url("/gone.xml"), "feed"),
+        Source("good", fake_server.url("/good.xml"), "feed"),
+    ]
+    store.sync_sources(sources)
+    caplog.set_level(logging.WARNING)
+
+    async def cycle():  # type: ignore[no-untyped-def]
+        options = SiteCrawlOptions(db_url="unused", user_agent="t")
+        async with Fetcher(FetchPolicy(user_agent="t", allow_private_networks=True)) as f:
+            return await asyncio.gather(*(refresh_source(s, f, store, options) for s in sources))
+
+    reports = {r.source: r for r in asyncio.run(cycle())}
+    assert reports["good"].ok and reports["good"].items_new == 1
+    assert reports["html-not-feed"].error_kind == "not-a-feed"
+    assert reports["dead"].error_kind == "http" and "HTTP 404" in (reports["dead"].error or "")
+    failing = [r for r in caplog.records if "source dead:" in r.getMessage()]
+    assert len(failing) == 1 and "404" in failing[0].getMessage()
+    first_retry = store.feed_state("dead").next_poll_at
+    asyncio.run(cycle())
+    health = {h.name: h for h in store.health()}
+    assert health["dead"].consecutive_failures == 2
+    assert "HTML page, not a feed" in (health["html-not-feed"].last_error or "")
+    second_retry = store.feed_state("dead").next_poll_at
+    assert first_retry and second_retry and second_retry - now_utc() > first_retry - now_utc()
+
+
+def test_retry_after_is_honoured(fake_server: FakeServer, store: ItemStore) -> None:
+    fake_server.routes["/rss"] = Route(status=503, headers={"Retry-After": "7200"})
+    source = Source("busy", fake_server.url("/rss"), "feed", interval=timedelta(minutes=5))
+    store.sync_sources([source])
+    report = poll(source, store)
+    assert not report.ok and report.next_poll_at is not None
+    assert report.next_poll_at - now_utc() > timedelta(minutes=110)

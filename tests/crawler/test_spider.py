@@ -1,0 +1,265 @@
+"""Real site crawls of the local test sites, each through crawl_site (a child process)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from crawler.crawl import CrawlReport, crawl_site, source_from_json, source_to_json
+from crawler.normalize import canonical_url
+from crawler.spiders.news import LinkPolicy, parse_sitemap
+from crawler.store import ItemStore, create_schema, make_engine
+from crawler.types import Item, SiteRules, Source
+from tests.crawler.conftest import LocalSite
+
+UA = "otswatch-test/1.0 (+mailto:desk@example.org)"
+FAST = {"AUTOTHROTTLE_START_DELAY": 0.0, "AUTOTHROTTLE_MAX_DELAY": 0.5, "DOWNLOAD_DELAY": 0}
+
+MakeSite = Callable[[str], LocalSite]
+
+
+def crawl(source: Source, db_url: str, **kwargs: object) -> CrawlReport:
+    return asyncio.run(
+        crawl_site(source, db_url=db_url, user_agent=UA, settings_overrides=FAST, **kwargs)  # type: ignore[arg-type]
+    )
+
+
+def stored(db_url: str) -> dict[str, Item]:
+    engine = make_engine(db_url)
+    try:
+        return {item.url: item for item in ItemStore(engine).get_items()}
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def db_url(sqlite_url: str) -> str:
+    engine = make_engine(sqlite_url)
+    create_schema(engine)
+    engine.dispose()
+    return sqlite_url
+
+
+def assert_matches_site(site: LocalSite, items: dict[str, Item]) -> None:
+    expected = {canonical_url(a.url(site.base_url)): a for a in site.public()}
+    assert set(items) == set(expected)  # every article, and nothing else
+    for url, spec in expected.items():
+        item = items[url]
+        assert item.title == spec.title
+        assert item.published == spec.published
+        assert item.author == spec.author
+        assert item.lang == spec.lang
+        assert spec.first_sentence in item.text
+        assert item.source == site.name
+
+
+def test_alpha_every_article_from_listings_and_sitemaps(make_site: MakeSite, db_url: str) -> None:
+    site = make_site("alpha")
+    report = crawl(Source(name="alpha", url=site.base_url, type="site"), db_url)
+
+    assert report.ok, report.error
+    assert report.items_new == len(site.public()) == 22
+    assert_matches_site(site, stored(db_url))
+    fetched = site.fetched_paths()
+    assert "/robots.txt" in fetched and "/sitemaps/news.xml" in fetched
+    sitemap_only = [a.path for a in site.public() if not a.linked]
+    assert sitemap_only and all(path in fetched for path in sitemap_only)
+    # robots.txt forbids /members/ (linked from the home page and listed in the news sitemap)
+    assert not [p for p in fetched if p.startswith(("/members/", "/search"))]
+    # clutter that the default deny rules keep away
+    assert not [p for p in fetched if p.startswith(("/tag/", "/author/", "/feed/", "/login/"))]
+
+
+def test_beta_without_sitemap_follows_rel_next_pagination(make_site: MakeSite, db_url: str) -> None:
+    site = make_site("beta")
+    report = crawl(Source(name="beta", url=site.base_url, type="site", lang="en"), db_url)
+
+    assert report.ok, report.error
+    assert report.items_new == len(site.public()) == 22
+    items = stored(db_url)
+    assert_matches_site(site, items)
+    assert sorted(i.lang for i in items.values()).count("ru") == 2
+    fetched = site.fetched_paths()
+    assert {"/news/list-2.html", "/news/list-3.html", "/news/list-4.html"} <= set(fetched)
+    assert not [p for p in fetched if p.startswith(("/premium/", "/tags/", "/authors/"))]
+    assert not {p for p in fetched if fetched.count(p) > 1} - {"/robots.txt"}  # nothing twice
+
+
+def test_recrawl_fetches_no_known_article_and_finds_the_new_one(
+    make_site: MakeSite, db_url: str, tmp_path: Path
+) -> None:
+    site = make_site("beta")
+    source = Source(name="beta", url=site.base_url, type="site")
+    cache = tmp_path / "httpcache"
+    first = crawl(source, db_url, cache_dir=cache)
+    assert first.ok and first.items_new == 22
+
+    site.clear_log()
+    second = crawl(source, db_url, cache_dir=cache)
+    assert second.ok and second.items_new == 0
+    articles = {a.path for a in site.articles}
+    assert not [p for p in site.fetched_paths() if p in articles]
+    listings = [r for r in site.requests if r.path.startswith("/news/")]
+    assert listings and all(r.status == 304 for r in listings)  # conditional GET revalidation
+    assert all("If-Modified-Since" in r.headers for r in listings)
+
+    new = site.add_articles(1)
+    site.clear_log()
+    third = crawl(source, db_url, cache_dir=cache)
+    assert third.ok and third.items_new == 1
+    assert [p for p in site.fetched_paths() if p in {a.path for a in site.articles}] == [
+        new[0].path
+    ]
+    assert stored(db_url)[canonical_url(new[0].url(site.base_url))].title == new[0].title
+
+
+def test_site_rules_deny_and_no_sitemaps(make_site: MakeSite, db_url: str) -> None:
+    site = make_site("alpha")
+    rules = SiteRules(deny=(r"^/economy/",), use_sitemaps=False)
+    report = crawl(Source(name="alpha", url=site.base_url, type="site", site=rules), db_url)
+
+    assert report.ok, report.error
+    linked_world = {
+        canonical_url(a.url(site.base_url))
+        for a in site.public()
+        if a.linked and a.path.startswith("/world/")
+    }
+    assert set(stored(db_url)) == linked_world
+    assert not [p for p in site.fetched_paths() if "sitemap" in p or p.startswith("/economy/")]
+
+
+def test_page_cap_stops_the_crawl(make_site: MakeSite, db_url: str) -> None:
+    site = make_site("beta")
+    rules = SiteRules(max_pages=6, use_sitemaps=False)
+    report = crawl(Source(name="beta", url=site.base_url, type="site", site=rules), db_url)
+
+    assert report.ok, report.error
+    assert report.pages < 12  # the cap plus requests already in flight
+    assert 0 < len(stored(db_url)) < 22
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_unreachable_site_reports_the_cause(db_url: str) -> None:
+    url = f"http://127.0.0.1:{free_port()}/"
+    report = crawl(
+        Source(name="gone", url=url, type="site", site=SiteRules(use_sitemaps=False)), db_url
+    )
+    assert not report.ok
+    assert report.error and "start pages failed" in report.error
+    assert "refused" in report.error.lower()
+
+
+def test_database_without_schema_fails_fast(make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site("beta")
+    report = crawl(
+        Source(name="beta", url=site.base_url, type="site"), f"sqlite:///{tmp_path}/empty.db"
+    )
+    assert not report.ok
+    assert report.error and "store unavailable" in report.error
+    assert site.requests == []
+
+
+def crawl_children() -> list[int]:
+    """Live child processes of this test process that run crawler.crawl."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        state = stat.rsplit(")", 1)[1].split()[0]
+        if ppid == os.getpid() and b"crawler.crawl" in cmdline and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def test_timeout_kills_the_child(make_site: MakeSite, db_url: str) -> None:
+    site = make_site("alpha")
+    report = crawl(Source(name="alpha", url=site.base_url, type="site"), db_url, timeout=0.2)
+    assert not report.ok
+    assert report.error and "timed out" in report.error
+    assert crawl_children() == []
+
+
+def test_cancellation_kills_the_child(make_site: MakeSite, db_url: str) -> None:
+    site = make_site("alpha")
+    source = Source(name="alpha", url=site.base_url, type="site")
+
+    async def scenario() -> None:
+        task = asyncio.create_task(crawl_site(source, db_url=db_url, user_agent=UA))
+        while not crawl_children():
+            await asyncio.sleep(0.02)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(scenario())
+    assert crawl_children() == []
+
+
+def test_source_json_round_trip() -> None:
+    source = Source(
+        name="ots",
+        url="https://www.turkicstates.org/en/haberler",
+        type="site",
+        lang="en",
+        interval=timedelta(hours=2),
+        site=SiteRules(
+            start_urls=("https://www.turkicstates.org/en/",),
+            deny=("/gallery/",),
+            link_css=".news-item a",
+            max_pages=30,
+        ),
+    )
+    assert source_from_json(source_to_json(source)) == source
+    assert source_from_json(source_to_json(replace(source, site=SiteRules()))).site == SiteRules()
+
+
+def test_link_policy() -> None:
+    policy = LinkPolicy(
+        Source(
+            name="s",
+            url="https://www.example.com/news/",
+            type="site",
+            site=SiteRules(deny=(r"/sport/",)),
+        )
+    )
+    assert policy.followable("https://example.com/news/ots-summit-opens-in-gabala")
+    assert not policy.followable("https://other.example.org/news/x")
+    assert not policy.followable("https://example.com/sport/derby-ends-in-a-draw")
+    assert not policy.followable("https://example.com/tag/ots/")
+    assert not policy.followable("https://example.com/media/photo.jpg")
+    assert policy.is_pagination("https://example.com/news/?PAGEN_1=2")
+    assert policy.is_pagination("https://example.com/news/older", rel="next")
+    assert policy.is_pagination("https://example.com/x", text=" Next ")
+    assert not policy.is_pagination("https://example.com/news/ots-summit-opens-in-gabala")
+
+
+def test_parse_sitemap_reads_news_dates() -> None:
+    body = (
+        b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        b'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+        b"<url><loc>https://e.com/a</loc><news:news><news:publication_date>2025-05-21T10:00:00+03:00"
+        b"</news:publication_date></news:news></url><url><loc>https://e.com/b</loc></url></urlset>"
+    )
+    kind, entries = parse_sitemap(body)
+    assert kind == "urlset"
+    assert [url for url, _ in entries] == ["https://e.com/a", "https://e.com/b"]
+    assert entries[0][1] is not None and entries[0][1].hour == 7 and entries[1][1] is None
+    assert parse_sitemap(b"not xml at all") == ("", [])
