@@ -7,6 +7,7 @@ boundaries, allowed suffixes). Queries run only when their literals occur. Pure:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -150,11 +151,13 @@ class Classifier:
 
     def _pattern_hits(self, rule_or_ex: Rule | Exclusion, item: _Item) -> list[Hit]:
         out: list[Hit] = []
-        pats = set(rule_or_ex.patterns)
         for fname, folded in item.fields.items():
-            for p in pats & item.candidates[fname]:
+            found = item.candidates[fname]
+            if not found:
+                continue
+            for p in [p for p in rule_or_ex.patterns if p in found]:
                 for m in p.regex.finditer(folded.text):
-                    if p.acronym and not folded.original_text(*m.span(1)).isupper():
+                    if p.acronym and not _acronym_shape(folded, m):
                         continue
                     a, b = m.span()
                     if isinstance(rule_or_ex, Rule):
@@ -223,7 +226,7 @@ class Classifier:
             ctx = h.rule.context
             if veto is not None:
                 j.dropped.append((h, f"vetoed by exclusion {veto[0].id} ({veto[1]!r})"))
-            elif ctx is not None and not ctx.evaluate(item.stream).matched:
+            elif ctx is not None and not ctx.matches(item.stream):
                 j.dropped.append((h, "required context not found in the item"))
             else:
                 j.hits.append(h)
@@ -245,9 +248,8 @@ class Classifier:
             found = self._pattern_hits(ex, item)
             if found:
                 out.append((ex, found[0].text))
-            elif ex.query is not None and ex.query.may_match(self._haystack(item)):
-                if ex.query.evaluate(item.stream).matched:
-                    out.append((ex, ex.query.source))
+            elif ex.query is not None and ex.query.matches(item.stream):
+                out.append((ex, ex.query.source))
         return out
 
     def _framed(self, watch: Watch, hit: Hit, item: _Item) -> bool:
@@ -281,7 +283,7 @@ class Classifier:
                 return "core", f"{h.rule.id} names the organization's own event: {h.text!r}"
         if any(h.field == "title" and h.rule.level == "related" for h in hits):
             return "related", "the title is about a related body or label"
-        if watch.subject is not None and watch.subject.evaluate(item.title_stream).matched:
+        if watch.subject is not None and watch.subject.matches(item.title_stream):
             return "core", "the title is about the organization's own business (subject query)"
         if any(h.field == "title" for h in core):
             return "related", "the title mentions the organization only as a framework"
@@ -296,6 +298,15 @@ class Classifier:
                 seen.add(key)
                 evidence.append(Evidence(h.text, h.field, h.rule_name, round(h.weight, 4)))
         return Verdict(j.watch.name, True, j.level, j.score, tuple(evidence), item.lang)
+
+
+def _acronym_shape(folded: Folded, m: re.Match[str]) -> bool:
+    """Capitals, and a suffix glued on only after an apostrophe or in lower case (ТМУнун)."""
+    if not folded.original_text(*m.span(1)).isupper():
+        return False
+    if m.group(2) is None or m.group(2).startswith("'"):
+        return True
+    return folded.original_text(*m.span(2)).islower()
 
 
 _EXCL_RULE = Rule("exclusion", "related", 0.0, (), (), None, None)

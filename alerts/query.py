@@ -18,6 +18,7 @@ one haystack for AND/OR/NOT, but phrases and NEAR never cross from one field to 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -36,10 +37,20 @@ class QuerySyntaxError(ValueError):
 # ---------------------------------------------------------------- documents as token streams
 
 
+def _forms(word: str) -> tuple[str, ...]:
+    """TDT'nin -> tdt, tdtnin; l'organisation -> organisation (French/Italian elision)."""
+    if "'" not in word:
+        return (word,)
+    parts = word.split("'")
+    forms = [parts[0], "".join(parts)]
+    if len(parts[0]) <= 2 or parts[0] == "qu":
+        forms.append(parts[1])
+    return tuple(dict.fromkeys(forms))
+
+
 @dataclass(frozen=True)
 class Token:
-    base: str  # folded word before any apostrophe suffix
-    joined: str  # folded word with apostrophes removed
+    forms: tuple[str, ...]  # folded word; before an apostrophe suffix; after an elided article
     pos: int
     field: str
     start: int  # span in the field's folded text
@@ -54,6 +65,16 @@ class TokenStream:
     folded: dict[str, Folded]
     index: dict[str, list[int]] = field(default_factory=dict)
     haystack: str = ""
+    forms: list[str] = field(default_factory=list)  # sorted, for prefix look-ups
+
+    def prefixed(self, prefix: str) -> list[int]:
+        """Positions of tokens with a form starting with `prefix` (binary search)."""
+        out: list[int] = []
+        k = bisect_left(self.forms, prefix)
+        while k < len(self.forms) and self.forms[k].startswith(prefix):
+            out.extend(self.index[self.forms[k]])
+            k += 1
+        return sorted(set(out)) if len(out) > 1 else out
 
     @classmethod
     def build(cls, fields: Sequence[tuple[str, Folded]]) -> TokenStream:
@@ -62,17 +83,15 @@ class TokenStream:
         for name, folded in fields:
             for m in _TOKEN.finditer(folded.text):
                 word = m.group()
-                base = word.split("'", 1)[0]
-                tokens.append(Token(base, word.replace("'", ""), pos, name, m.start(), m.end()))
+                tokens.append(Token(_forms(word), pos, name, m.start(), m.end()))
                 pos += 1
             pos += _FIELD_GAP
         index: dict[str, list[int]] = {}
         for i, tok in enumerate(tokens):
-            index.setdefault(tok.base, []).append(i)
-            if tok.joined != tok.base:
-                index.setdefault(tok.joined, []).append(i)
+            for form in tok.forms:
+                index.setdefault(form, []).append(i)
         haystack = "\n".join(f.text for _, f in fields)
-        return cls(tokens, dict(fields), index, haystack)
+        return cls(tokens, dict(fields), index, haystack, sorted(index))
 
 
 @dataclass(frozen=True)
@@ -99,13 +118,13 @@ class Word:
 
     def matches(self, tok: Token) -> bool:
         if self.prefix:
-            return tok.base.startswith(self.text) or tok.joined.startswith(self.text)
-        return self.text in (tok.base, tok.joined)
+            return any(f.startswith(self.text) for f in tok.forms)
+        return self.text in tok.forms
 
     def positions(self, stream: TokenStream) -> list[int]:
         if not self.prefix:
             return stream.index.get(self.text, [])
-        return [i for i, t in enumerate(stream.tokens) if self.matches(t)]
+        return stream.prefixed(self.text)
 
 
 class Node:
@@ -113,6 +132,10 @@ class Node:
 
     def evaluate(self, stream: TokenStream) -> Result:
         raise NotImplementedError
+
+    def test(self, stream: TokenStream) -> bool:
+        """Whether the node matches, without collecting every hit (short-circuits)."""
+        return self.evaluate(stream).matched
 
     def literals(self) -> frozenset[str] | None:
         """Strings of which at least one must occur in the folded text, or None if unknown."""
@@ -147,6 +170,9 @@ class Or(Node):
     def positional(self) -> bool:  # type: ignore[override]
         return all(c.positional for c in self.children)
 
+    def test(self, stream: TokenStream) -> bool:
+        return any(c.test(stream) for c in self.children)
+
     def evaluate(self, stream: TokenStream) -> Result:
         results = [c.evaluate(stream) for c in self.children]
         return Result(any(r.matched for r in results), tuple(h for r in results for h in r.hits))
@@ -161,6 +187,9 @@ class Or(Node):
 @dataclass(frozen=True)
 class And(Node):
     children: tuple[Node, ...]
+
+    def test(self, stream: TokenStream) -> bool:
+        return all(c.test(stream) for c in self.children)
 
     def evaluate(self, stream: TokenStream) -> Result:
         hits: list[Hit] = []
@@ -181,7 +210,7 @@ class Not(Node):
     child: Node
 
     def evaluate(self, stream: TokenStream) -> Result:
-        return Result(not self.child.evaluate(stream).matched)
+        return Result(not self.child.test(stream))
 
     def literals(self) -> None:
         return None
@@ -385,3 +414,7 @@ class Query:
         if not self.may_match(stream.haystack):
             return Result(False)
         return self.root.evaluate(stream)
+
+    def matches(self, stream: TokenStream) -> bool:
+        """True/false only: cheaper than `evaluate` when the hits are not needed."""
+        return self.may_match(stream.haystack) and self.root.test(stream)

@@ -9,7 +9,7 @@ URLs are only linked when they are http(s).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from alerts.types import Digest, DigestEntry, Level
+from alerts.types import Digest, DigestEntry, Evidence, Level
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 JSON_SCHEMA = "otswatch.digest/1"
@@ -174,7 +174,7 @@ def _entry_view(entry: DigestEntry) -> EntryView:
         summary=_clip(_one_line(entry.summary), 600),
         evidence=tuple(
             EvidenceView(text=_one_line(ev.text), field=ev.field, rule=_one_line(ev.rule))
-            for ev in entry.evidence
+            for ev in strongest_evidence(entry.evidence)
         ),
         also=tuple(
             OutletView(name=_one_line(ref.name), url=safe_url(ref.url))
@@ -193,6 +193,22 @@ def _subject(digest: Digest) -> str:
     n = len(digest.entries)
     day = _day(digest.generated_at)
     return f"OTS watch: {_plural(n, 'story', 'stories')} ({len(core)} core) — {day}"
+
+
+_FIELD_ORDER = {"title": 0, "summary": 1, "text": 2}
+EVIDENCE_SHOWN = 8
+
+
+def strongest_evidence(evidence: Sequence[Evidence], limit: int = EVIDENCE_SHOWN) -> list[Evidence]:
+    """What a reader needs to trust a flag: the heaviest distinct matches, title first.
+
+    The same name found in title, summary and text is one piece of evidence, shown once.
+    """
+    ranked = sorted(evidence, key=lambda ev: (-ev.weight, _FIELD_ORDER.get(ev.field, 3)))
+    chosen: dict[str, Evidence] = {}
+    for ev in ranked:
+        chosen.setdefault(ev.text.casefold(), ev)
+    return list(chosen.values())[:limit]
 
 
 def build_view(digest: Digest) -> DigestView:

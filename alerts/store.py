@@ -156,7 +156,7 @@ class AlertStore:
                         created_at=now,
                         next_attempt_at=due_at or now,
                     )
-                ).inserted_primary_key[0]
+                ).inserted_primary_key[0]  # type: ignore[index]
                 conn.execute(
                     insert(delivery_items),
                     [

@@ -35,8 +35,52 @@ PhraseList = Annotated[list[PhraseText], Field(min_length=1)]
 # ending is cut off and any short ending accepted instead.
 _DECLINING = {"ru", "uk", "be", "bg", "sr", "pl", "cs", "sk"}
 _ENDINGS = sorted(
-    "ами ями ого его ому ему ыми ими ых их ой ей ий ый ая яя ое ее ые ие ую юю ам ям ах ях ов "
-    "ев ом ем ії ій ів а я о е ы и у ю ь й і".split(),
+    [
+        "ами",
+        "ями",
+        "ого",
+        "его",
+        "ому",
+        "ему",
+        "ыми",
+        "ими",
+        "ых",
+        "их",
+        "ой",
+        "ей",
+        "ий",
+        "ый",
+        "ая",
+        "яя",
+        "ое",
+        "ее",
+        "ые",
+        "ие",
+        "ую",
+        "юю",
+        "ам",
+        "ям",
+        "ах",
+        "ях",
+        "ов",
+        "ев",
+        "ом",
+        "ем",
+        "ії",
+        "ій",
+        "ів",
+        "а",
+        "я",
+        "о",
+        "е",
+        "ы",
+        "и",
+        "у",
+        "ю",
+        "ь",
+        "й",
+        "і",
+    ],
     key=len,
     reverse=True,
 )
@@ -51,6 +95,8 @@ _RIGHT = r"(?![^\W_])"
 
 
 def _stem(word: str, lang: str) -> str:
+    if lang == "de":  # adjective endings: Türkischer/Türkischen/Türkische Rat
+        return re.sub(r"(isch|ig|lich)(e|er|en|em|es)$", r"\1", word, flags=re.IGNORECASE)
     if lang in _DECLINING and len(word) > 4:
         for end in _ENDINGS:
             if word.lower().endswith(end) and len(word) - len(end) >= 4:
@@ -58,7 +104,7 @@ def _stem(word: str, lang: str) -> str:
     return word
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity hash: patterns live in sets on the hot path
 class Pattern:
     """One phrase or acronym compiled to a regex over folded text, with an anchor for the
     Aho-Corasick prefilter (a literal every match contains)."""
@@ -84,7 +130,7 @@ def compile_phrase(rule: str, lang: str, phrase: str, acronym: bool = False) -> 
         )
     if acronym:
         body = _GAP.join(re.escape(p) for p in parts)
-        rx = f"{_LEFT}({body})(?:'[^\\W\\d_]{{1,7}})?{_RIGHT}"
+        rx = f"{_LEFT}({body})('?[^\\W\\d_]{{1,7}})?{_RIGHT}"
         return Pattern(rule, lang, phrase, re.compile(rx), max(parts, key=len), True)
     agglutinative = lang in _AGGLUTINATIVE
     declining = lang in _DECLINING
@@ -170,7 +216,7 @@ class RuleSpec(_Spec):
 
 
 class ExcludeSpec(_Spec):
-    """Text that vetoes evidence: e.g. Ukrainian municipal `ОТГ`, the Office of Thrift Supervision."""
+    """Text that vetoes evidence: Ukrainian municipal `ОТГ`, the Office of Thrift Supervision."""
 
     id: Slug
     phrases: dict[LangKey, PhraseList] = Field(default_factory=dict)
@@ -209,13 +255,15 @@ class WatchSpec(_Spec):
     query_weight: float = Field(0.9, gt=0.0, le=1.0)
     rules: list[RuleSpec] = Field(default_factory=list)
     exclude: list[ExcludeSpec] = Field(default_factory=list)
-    levels: LevelSpec = Field(default_factory=LevelSpec)
+    levels: LevelSpec | None = None
 
     _q = field_validator("query")(_check_query)
 
     @field_validator("levels")
     @classmethod
-    def _known_core_rules(cls, value: LevelSpec, info: ValidationInfo) -> LevelSpec:
+    def _known_core_rules(cls, value: LevelSpec | None, info: ValidationInfo) -> LevelSpec | None:
+        if value is None:
+            return value
         known = {r.id for r in info.data.get("rules", [])}
         if info.data.get("query") is not None:
             known.add(f"{info.data.get('name')}.query")
@@ -312,9 +360,7 @@ class Watch:
         """The language and source filters."""
         if self.languages and lang not in self.languages:
             return False
-        if self.sources and not any(fnmatchcase(source or "", s) for s in self.sources):
-            return False
-        return True
+        return not self.sources or any(fnmatchcase(source or "", s) for s in self.sources)
 
 
 def _patterns(rule: str, phrases: dict[str, list[str]], acronyms: list[str]) -> tuple[Pattern, ...]:
@@ -328,6 +374,8 @@ def _query(text: str | None) -> Query | None:
 
 
 def compile_watch(spec: WatchSpec) -> Watch:
+    """Turn a validated spec into the frozen, ready-to-match form."""
+    levels = spec.levels or LevelSpec.model_validate({})
     rules = [
         Rule(
             r.id,
@@ -364,10 +412,10 @@ def compile_watch(spec: WatchSpec) -> Watch:
         exclusions,
         frozenset(spec.languages),
         tuple(spec.sources),
-        _query(spec.levels.subject),
-        _query(spec.levels.framing),
-        spec.levels.framing_window,
-        frozenset(spec.levels.core_rules),
+        _query(levels.subject),
+        _query(levels.framing),
+        levels.framing_window,
+        frozenset(levels.core_rules),
     )
 
 

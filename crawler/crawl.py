@@ -68,9 +68,13 @@ async def crawl_site(
     user_agent: str,
     cache_dir: Path | None = None,
     timeout: float = 600.0,
+    allow_private_networks: bool = False,
     settings_overrides: Mapping[str, object] | None = None,
 ) -> CrawlReport:
     """Crawl one site in a child process; never raises for crawl failures (ok=False instead).
+
+    `allow_private_networks` lifts the SSRF guard (the demo and tests serve from 127.0.0.1);
+    `settings_overrides` are extra Scrapy settings (e.g. faster throttling in tests).
 
     On timeout or cancellation the child gets SIGTERM (Scrapy then flushes stored items), then
     SIGKILL after a short grace; cancellation is re-raised once the child is gone.
@@ -88,6 +92,8 @@ async def crawl_site(
     ]  # fmt: skip
     if cache_dir is not None:
         args += ["--cache-dir", str(cache_dir)]
+    if allow_private_networks:
+        args.append("--allow-private-networks")
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(_PACKAGE_ROOT), env.get("PYTHONPATH", "")) if p
@@ -169,6 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--db-url", required=True)
     parser.add_argument("--user-agent", required=True)
     parser.add_argument("--cache-dir", type=Path)
+    parser.add_argument("--allow-private-networks", action="store_true")
     parser.add_argument("--settings-json", default="{}", help="extra Scrapy settings (JSON)")
     args = parser.parse_args(argv)
     started = time.monotonic()
@@ -209,6 +216,7 @@ def _run_crawl(
         db_url=args.db_url,
         cache_dir=args.cache_dir,
         rules=source.site,
+        allow_private_networks=args.allow_private_networks,
         overrides=overrides,
     )
     error = _check_store(args.db_url)

@@ -16,52 +16,265 @@ from functools import lru_cache
 from typing import Any
 
 _LATIN_LANGS = frozenset(
-    ["en", "fr", "de", "tr", "az", "uz", "tk", "kk", "ky", "hu", "es", "it", "pt", "nl", "pl", "cs", "sk", "ro", "sv", "da", "no", "fi", "et", "lv", "lt", "sl", "hr", "bs", "sq", "id", "ms", "vi", "tl", "ca", "eu", "gl", "ga", "cy", "is", "mt", "af", "sw"]
+    [
+        "en",
+        "fr",
+        "de",
+        "tr",
+        "az",
+        "uz",
+        "tk",
+        "kk",
+        "ky",
+        "hu",
+        "es",
+        "it",
+        "pt",
+        "nl",
+        "pl",
+        "cs",
+        "sk",
+        "ro",
+        "sv",
+        "da",
+        "no",
+        "fi",
+        "et",
+        "lv",
+        "lt",
+        "sl",
+        "hr",
+        "bs",
+        "sq",
+        "id",
+        "ms",
+        "vi",
+        "tl",
+        "ca",
+        "eu",
+        "gl",
+        "ga",
+        "cy",
+        "is",
+        "mt",
+        "af",
+        "sw",
+    ]
 )
-_CYRILLIC_LANGS = frozenset(["ru", "uk", "be", "bg", "mk", "sr", "kk", "ky", "uz", "tg", "mn", "tt", "ba", "az", "tk"])
+_CYRILLIC_LANGS = frozenset(
+    ["ru", "uk", "be", "bg", "mk", "sr", "kk", "ky", "uz", "tg", "mn", "tt", "ba", "az", "tk"]
+)
 _ARABIC_LANGS = frozenset(["ar", "fa", "ur", "ps", "ug", "ku"])
-_SINGLE = {"greek": "el", "georgian": "ka", "armenian": "hy", "hebrew": "he", "thai": "th",
-           "hangul": "ko", "kana": "ja", "han": "zh", "devanagari": "hi"}
-_ALIASES = {"kz": "kk", "kg": "ky", "ua": "uk", "tm": "tk", "cn": "zh", "jp": "ja", "ge": "ka",
-            "iw": "he", "gr": "el", "se": "sv", "dk": "da", "by": "be", "uzb": "uz", "kaz": "kk",
-            "kir": "ky", "tur": "tr", "aze": "az", "rus": "ru", "eng": "en", "hun": "hu",
-            "fra": "fr", "fre": "fr", "deu": "de", "ger": "de", "tuk": "tk", "ukr": "uk"}
+_SINGLE = {
+    "greek": "el",
+    "georgian": "ka",
+    "armenian": "hy",
+    "hebrew": "he",
+    "thai": "th",
+    "hangul": "ko",
+    "kana": "ja",
+    "han": "zh",
+    "devanagari": "hi",
+}
+_ALIASES = {
+    "kz": "kk",
+    "kg": "ky",
+    "ua": "uk",
+    "tm": "tk",
+    "cn": "zh",
+    "jp": "ja",
+    "ge": "ka",
+    "iw": "he",
+    "gr": "el",
+    "se": "sv",
+    "dk": "da",
+    "by": "be",
+    "uzb": "uz",
+    "kaz": "kk",
+    "kir": "ky",
+    "tur": "tr",
+    "aze": "az",
+    "rus": "ru",
+    "eng": "en",
+    "hun": "hu",
+    "fra": "fr",
+    "fre": "fr",
+    "deu": "de",
+    "ger": "de",
+    "tuk": "tk",
+    "ukr": "uk",
+}
 
 _RANGES: tuple[tuple[int, int, str], ...] = (
-    (0x0041, 0x024F, "latin"), (0x0250, 0x02AF, "latin"), (0x1E00, 0x1EFF, "latin"),
-    (0x0370, 0x03FF, "greek"), (0x0400, 0x052F, "cyrillic"), (0x0530, 0x058F, "armenian"),
-    (0x0590, 0x05FF, "hebrew"), (0x0600, 0x06FF, "arabic"), (0x0750, 0x077F, "arabic"),
-    (0x0900, 0x097F, "devanagari"), (0x0E00, 0x0E7F, "thai"), (0x10A0, 0x10FF, "georgian"),
-    (0x1100, 0x11FF, "hangul"), (0x3040, 0x30FF, "kana"), (0x3400, 0x4DBF, "han"),
-    (0x4E00, 0x9FFF, "han"), (0xAC00, 0xD7AF, "hangul"), (0xFB50, 0xFDFF, "arabic"),
+    (0x0041, 0x024F, "latin"),
+    (0x0250, 0x02AF, "latin"),
+    (0x1E00, 0x1EFF, "latin"),
+    (0x0370, 0x03FF, "greek"),
+    (0x0400, 0x052F, "cyrillic"),
+    (0x0530, 0x058F, "armenian"),
+    (0x0590, 0x05FF, "hebrew"),
+    (0x0600, 0x06FF, "arabic"),
+    (0x0750, 0x077F, "arabic"),
+    (0x0900, 0x097F, "devanagari"),
+    (0x0E00, 0x0E7F, "thai"),
+    (0x10A0, 0x10FF, "georgian"),
+    (0x1100, 0x11FF, "hangul"),
+    (0x3040, 0x30FF, "kana"),
+    (0x3400, 0x4DBF, "han"),
+    (0x4E00, 0x9FFF, "han"),
+    (0xAC00, 0xD7AF, "hangul"),
+    (0xFB50, 0xFDFF, "arabic"),
     (0xFE70, 0xFEFF, "arabic"),
 )
 
 _WORD = re.compile(r"[^\W\d_]+(?:['ʻʼ’‘`][^\W\d_]+)*")
+_LONE_Q = re.compile(r"q(?!u)")
 _UZ_SIGN = re.compile(r"[og]['ʻʼ’‘`][^\W\d_]", re.IGNORECASE)
 # Frequent words that only one Latin-script Turkic language writes this way.
 _WORD_CUES: dict[str, frozenset[str]] = {
     "kk": frozenset(
-        ["jáne", "jäne", "men", "úshin", "üşin", "ushin", "boıynsha", "boiynsha", "bolady", "qazaqstan", "qazaqstannyń", "túrki", "memleketteri", "memleketter", "uıymy", "uiymy", "uyymy", "uıym", "keńes", "keñes", "prezıdent", "sammıt", "sammiti", "qatysty", "respýblıkasy", "respublikasy", "otyrysy", "jıyn", "memlekettik", "elorda", "halyqaralyq", "yntymaqtastyq", "kelissóz", "saparmen", "tokaev", "toqaev"]
+        [
+            "jáne",
+            "jäne",
+            "men",
+            "úshin",
+            "üşin",
+            "ushin",
+            "boıynsha",
+            "boiynsha",
+            "bolady",
+            "qazaqstan",
+            "qazaqstannyń",
+            "túrki",
+            "memleketteri",
+            "memleketter",
+            "uıymy",
+            "uiymy",
+            "uyymy",
+            "uıym",
+            "keńes",
+            "keñes",
+            "prezıdent",
+            "sammıt",
+            "sammiti",
+            "qatysty",
+            "respýblıkasy",
+            "respublikasy",
+            "otyrysy",
+            "jıyn",
+            "memlekettik",
+            "elorda",
+            "halyqaralyq",
+            "yntymaqtastyq",
+            "kelissóz",
+            "saparmen",
+            "tokaev",
+            "toqaev",
+        ]
     ),
     "uz": frozenset(
-        ["va", "bilan", "uchun", "haqida", "davlatlar", "davlat", "tashkiloti", "tashkilot", "oʻzbekiston", "o'zbekiston", "ozbekiston", "prezidenti", "prezident", "mirziyoyev", "yig'ilishi", "yigʻilishi", "yig'ilish", "sammiti", "qildi", "boʻyicha", "bo'yicha", "hamkorlik", "xalqaro", "turkiy", "kengashi", "rahbarlari", "yil", "bo'ldi", "boʻldi", "muhokama", "tashrif"]
+        [
+            "va",
+            "bilan",
+            "uchun",
+            "haqida",
+            "davlatlar",
+            "davlat",
+            "tashkiloti",
+            "tashkilot",
+            "oʻzbekiston",
+            "o'zbekiston",
+            "ozbekiston",
+            "prezidenti",
+            "prezident",
+            "mirziyoyev",
+            "yig'ilishi",
+            "yigʻilishi",
+            "yig'ilish",
+            "sammiti",
+            "qildi",
+            "boʻyicha",
+            "bo'yicha",
+            "hamkorlik",
+            "xalqaro",
+            "turkiy",
+            "kengashi",
+            "rahbarlari",
+            "yil",
+            "bo'ldi",
+            "boʻldi",
+            "muhokama",
+            "tashrif",
+        ]
     ),
     "tk": frozenset(
-        ["we", "bilen", "üçin", "türkmenistanyň", "döwlet", "döwletleriň", "guramasy", "prezidenti", "gurbanguly", "serdar", "berdimuhamedow", "halkara", "hyzmatdaşlyk", "geňeşi", "sammiti", "boýunça"]
+        [
+            "we",
+            "bilen",
+            "üçin",
+            "türkmenistanyň",
+            "döwlet",
+            "döwletleriň",
+            "guramasy",
+            "prezidenti",
+            "gurbanguly",
+            "serdar",
+            "berdimuhamedow",
+            "halkara",
+            "hyzmatdaşlyk",
+            "geňeşi",
+            "sammiti",
+            "boýunça",
+        ]
     ),
     "ky": frozenset(
-        ["jana", "menen", "üchün", "kyrgyzstan", "kırgızstan", "mamleketter", "uyumu", "keneshi", "japarov", "japarov"]
+        [
+            "jana",
+            "menen",
+            "üchün",
+            "kyrgyzstan",
+            "kırgızstan",
+            "mamleketter",
+            "uyumu",
+            "keneshi",
+            "japarov",
+            "japarov",
+        ]
     ),
     "az": frozenset(
-        ["və", "ilə", "üçün", "azərbaycan", "dövlətləri", "təşkilatı", "prezidenti", "əliyev", "iclası", "zirvə"]
+        [
+            "və",
+            "ilə",
+            "üçün",
+            "azərbaycan",
+            "dövlətləri",
+            "təşkilatı",
+            "prezidenti",
+            "əliyev",
+            "iclası",
+            "zirvə",
+        ]
     ),
     "tr": frozenset(
-        ["ve", "ile", "için", "türkiye", "devletleri", "teşkilatı", "cumhurbaşkanı", "erdoğan", "zirvesi", "bakanı", "toplantısı", "dışişleri"]
+        [
+            "ve",
+            "ile",
+            "için",
+            "türkiye",
+            "devletleri",
+            "teşkilatı",
+            "cumhurbaşkanı",
+            "erdoğan",
+            "zirvesi",
+            "bakanı",
+            "toplantısı",
+            "dışişleri",
+        ]
     ),
 }
 
 
+@lru_cache(maxsize=4096)
 def _script(ch: str) -> str | None:
     cp = ord(ch)
     for lo, hi, name in _RANGES:
@@ -119,9 +332,10 @@ def _latin_cue(text: str, letters: Counter[str]) -> tuple[str | None, float]:
                 votes[lang] += 1
     if has("ə"):
         votes["az"] += 3
-    if has("ǵńúý") and has("qıǵ"):
+    lone_q = len(_LONE_Q.findall(text.lower()))  # Kazakh/Uzbek q, not Romance "qu"
+    if has("ǵńúý") and (lone_q or has("ıǵ")):
         votes["kk"] += 3
-    if has("ǵū") or (has("ñ") and has("qä")):
+    if has("ǵū") or (has("ñ") and (lone_q or has("ä"))):
         votes["kk"] += 2
     if has("ň") or (has("ý") and has("äşüöç")):
         votes["tk"] += 3
@@ -153,7 +367,11 @@ def detect_language(text: str, declared: str | None = None) -> tuple[str, float]
     """ISO 639-1 code (en ru tr kk uz az ky tk hu fr de zh ar uk ... or 'und') and confidence."""
     text = unicodedata.normalize("NFC", text or "")
     letters = Counter(ch.lower()[0] for ch in text if ch.isalpha())
-    scripts = Counter(s for ch, n in letters.items() for s in [_script(ch)] * n if s)
+    scripts: Counter[str] = Counter()
+    for ch, n in letters.items():
+        script = _script(ch)
+        if script:
+            scripts[script] += n
     if not scripts:
         return "und", 0.0
     if scripts["kana"]:

@@ -10,6 +10,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from crawler.crawl import crawl_site
 from crawler.errors import CrawlerError, HTTPStatusError
@@ -49,6 +50,8 @@ class SiteCrawlOptions:
     db_url: str
     user_agent: str
     timeout: float = 900.0
+    allow_private_networks: bool = False
+    cache_dir: Path | None = None  # Scrapy's HTTP cache: unchanged pages revalidate with 304
 
 
 async def refresh_source(
@@ -103,7 +106,12 @@ async def refresh_feed(source: Source, fetcher: Fetcher, store: ItemStore) -> Po
 
 async def refresh_site(source: Source, store: ItemStore, options: SiteCrawlOptions) -> PollReport:
     report = await crawl_site(
-        source, db_url=options.db_url, user_agent=options.user_agent, timeout=options.timeout
+        source,
+        db_url=options.db_url,
+        user_agent=options.user_agent,
+        timeout=options.timeout,
+        cache_dir=options.cache_dir,
+        allow_private_networks=options.allow_private_networks,
     )
     if not report.ok:
         message = report.error or f"crawl failed after {report.pages} pages"
@@ -206,7 +214,7 @@ def _next_poll(
 def _backoff(source: Source, store: ItemStore, retry_after: float | None) -> datetime:
     """Capped exponential back-off: a failing source is retried less often, never dropped."""
     failures = store.feed_state(source.name).consecutive_failures
-    delay = min(source.interval * (2 ** min(failures, 10)), MAX_BACKOFF)
+    delay: timedelta = min(source.interval * (2 ** min(failures, 10)), MAX_BACKOFF)
     if retry_after is not None:
         delay = max(delay, min(timedelta(seconds=retry_after), MAX_BACKOFF))
     return now_utc() + delay

@@ -18,6 +18,7 @@ def scrapy_settings(
     db_url: str | None,
     cache_dir: Path | None = None,
     rules: SiteRules | None = None,
+    allow_private_networks: bool = False,
     log_level: str = "INFO",
     overrides: Mapping[str, object] | None = None,
 ) -> dict[str, object]:
@@ -25,6 +26,7 @@ def scrapy_settings(
 
     `user_agent` must name the bot and a contact (URL or address). `db_url` enables the store
     components (known-URL skipping and the item pipeline); None crawls without storing.
+    `allow_private_networks` lifts the SSRF guard (demo and tests serve from 127.0.0.1).
     `cache_dir` turns on the HTTP cache with the RFC 2616 policy, so a re-crawl revalidates
     pages with conditional GET. `overrides` is for tests and operators (e.g. faster throttling).
     """
@@ -63,6 +65,8 @@ def scrapy_settings(
         "LOG_LEVEL": log_level,
         "LOGSTATS_INTERVAL": 0,
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+        "OTSWATCH_ALLOW_PRIVATE_NETWORKS": allow_private_networks,
+        "DOWNLOADER_MIDDLEWARES": {"crawler.spiders.news.PrivateAddressGuard": 50},
         "SPIDER_MIDDLEWARES": {},
         "ITEM_PIPELINES": {},
     }

@@ -109,11 +109,12 @@ class ItemStore:
                     "source": item.source,
                     "story": story,
                     "simhash": fingerprint,
-                    "fetched_at": item.fetched_at or fetched_at,
                 }
-                item_id = conn.execute(insert(items).values(**row)).inserted_primary_key[0]
+                first_seen = item.fetched_at or fetched_at
+                result = conn.execute(insert(items).values(**row, fetched_at=first_seen))
+                item_id = int(result.inserted_primary_key[0])  # type: ignore[index]
                 recent.append(_Recent(item_id, fingerprint, item.published, story, text))
-                stored.append(replace(item, id=item_id, story=story, fetched_at=row["fetched_at"]))
+                stored.append(replace(item, id=item_id, story=story, fetched_at=first_seen))
         return stored
 
     def known_urls(self, urls: Iterable[str]) -> set[str]:

@@ -90,7 +90,7 @@ def build_app(
             user_agent=user_agent,
             timeout=config.settings.fetch_timeout,
             max_bytes=config.settings.max_feed_bytes,
-            allow_private_networks=allow_private_networks,
+            allow_private_networks=allow_private_networks or config.settings.allow_private_networks,
         ),
         destinations=destinations,
         routes=routes,

@@ -51,7 +51,9 @@ class AppSettingsFile(BaseModel):
     max_feed_bytes: int = Field(default=10_000_000, ge=10_000)
     classify_every: float = Field(default=60.0, ge=5)
     crawl_timeout: float = Field(default=900.0, ge=10)
-    digest_dir: str = "data/digests"
+    # Fetching private, loopback or link-local addresses is refused (SSRF guard) unless this
+    # is set: for sources on your own network, and for tests against local servers.
+    allow_private_networks: bool = False
 
     @field_validator("classify_every", "fetch_timeout", "crawl_timeout", mode="before")
     @classmethod

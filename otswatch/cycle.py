@@ -34,6 +34,8 @@ def site_options(app: App) -> SiteCrawlOptions:
         db_url=app.settings.database,
         user_agent=app.user_agent,
         timeout=app.config.settings.crawl_timeout,
+        allow_private_networks=app.fetch_policy.allow_private_networks,
+        cache_dir=app.settings.data_dir / "httpcache",
     )
 
 

@@ -11,6 +11,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -23,6 +24,7 @@ from crawler.store import now_utc
 from crawler.types import Source
 from otswatch.app import App
 from otswatch.cycle import classify_and_alert, next_start, poll, send_digest
+from otswatch.http import serve
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,7 @@ class Daemon:
         self._tasks: set[asyncio.Task[object]] = set()
         self._scheduler: AsyncIOScheduler | None = None
         self._fetcher: Fetcher | None = None
+        self._http: asyncio.Server | None = None
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -46,6 +49,12 @@ class Daemon:
         self._schedule_all()
         self._scheduler.start()
         self._log_start()
+        try:
+            self._http = await serve(self.app, self.app.settings.http_addr)
+        except OSError as exc:  # a busy port must not keep the monitor from running
+            log.warning(
+                "health endpoint off: cannot listen on %s: %s", self.app.settings.http_addr, exc
+            )
         try:
             await self.stopping.wait()
         finally:
@@ -78,7 +87,7 @@ class Daemon:
             if route.digest is None or not route.destinations:
                 continue
             self._scheduler.add_job(
-                self._tracked(lambda route=route: send_digest(self.app, route)),
+                self._tracked(partial(send_digest, self.app, route)),
                 CronTrigger.from_crontab(
                     route.digest.cron, timezone=ZoneInfo(route.digest.timezone)
                 ),
@@ -144,6 +153,8 @@ class Daemon:
             log.warning("config: %s", problem)
 
     async def _shutdown(self) -> None:
+        if self._http is not None:
+            self._http.close()
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
         if self._tasks:

@@ -47,7 +47,7 @@ class _Handler(SimpleHTTPRequestHandler):
         self.send_header("Cache-Control", "max-age=0")
         super().end_headers()
 
-    def list_directory(self, path: str | Any) -> None:  # type: ignore[override]
+    def list_directory(self, path: str | Any) -> None:
         self.send_error(404, "No such page")
         return None
 

@@ -67,8 +67,8 @@ def test_same_site_ignores_www_but_not_ports() -> None:
     assert not same_site("http://127.0.0.1:8001/", "http://127.0.0.1:8002/")
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -121,7 +121,7 @@ def test_parse_date_reads_naive_times_in_the_default_zone() -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", [None, "", "   ", "yesterday", "not a date", "31.02.2025", "1850-01-01"]
+    "raw", [None, "", "   ", "yesterday", "not a date", "31.02.2025", "1850-01-01", "999999999999"]
 )
 def test_parse_date_rejects_what_is_not_a_date(raw: str | None) -> None:
     assert parse_date(raw) is None

@@ -7,14 +7,19 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from scrapy.utils.test import get_crawler
 
 from crawler.crawl import CrawlReport, crawl_site, source_from_json, source_to_json
+from crawler.crawl import main as crawl_main
+from crawler.extract import ExtractedArticle
 from crawler.normalize import canonical_url
-from crawler.spiders.news import LinkPolicy, parse_sitemap
+from crawler.pipelines import ITEMS_NEW_STAT, StorePipeline
+from crawler.scrapy_settings import scrapy_settings
+from crawler.spiders.news import LinkPolicy, ScrapedArticle, parse_sitemap
 from crawler.store import ItemStore, create_schema, make_engine
 from crawler.types import Item, SiteRules, Source
 from tests.crawler.conftest import LocalSite
@@ -25,9 +30,24 @@ FAST = {"AUTOTHROTTLE_START_DELAY": 0.0, "AUTOTHROTTLE_MAX_DELAY": 0.5, "DOWNLOA
 MakeSite = Callable[[str], LocalSite]
 
 
-def crawl(source: Source, db_url: str, **kwargs: object) -> CrawlReport:
+def crawl(
+    source: Source,
+    db_url: str,
+    *,
+    cache_dir: Path | None = None,
+    timeout: float = 60.0,
+    allow_private_networks: bool = True,
+) -> CrawlReport:
     return asyncio.run(
-        crawl_site(source, db_url=db_url, user_agent=UA, settings_overrides=FAST, **kwargs)  # type: ignore[arg-type]
+        crawl_site(
+            source,
+            db_url=db_url,
+            user_agent=UA,
+            cache_dir=cache_dir,
+            timeout=timeout,
+            allow_private_networks=allow_private_networks,
+            settings_overrides=FAST,
+        )
     )
 
 
@@ -161,6 +181,15 @@ def test_unreachable_site_reports_the_cause(db_url: str) -> None:
     assert "refused" in report.error.lower()
 
 
+def test_private_addresses_are_refused_unless_allowed(make_site: MakeSite, db_url: str) -> None:
+    site = make_site("beta")
+    source = Source(name="beta", url=site.base_url, type="site")
+    report = crawl(source, db_url, allow_private_networks=False)
+    assert not report.ok
+    assert report.error and "non-public address 127.0.0.1" in report.error
+    assert site.requests == []
+
+
 def test_database_without_schema_fails_fast(make_site: MakeSite, tmp_path: Path) -> None:
     site = make_site("beta")
     report = crawl(
@@ -202,7 +231,9 @@ def test_cancellation_kills_the_child(make_site: MakeSite, db_url: str) -> None:
     source = Source(name="alpha", url=site.base_url, type="site")
 
     async def scenario() -> None:
-        task = asyncio.create_task(crawl_site(source, db_url=db_url, user_agent=UA))
+        task = asyncio.create_task(
+            crawl_site(source, db_url=db_url, user_agent=UA, allow_private_networks=True)
+        )
         while not crawl_children():
             await asyncio.sleep(0.02)
         task.cancel()
@@ -263,3 +294,58 @@ def test_parse_sitemap_reads_news_dates() -> None:
     assert [url for url, _ in entries] == ["https://e.com/a", "https://e.com/b"]
     assert entries[0][1] is not None and entries[0][1].hour == 7 and entries[1][1] is None
     assert parse_sitemap(b"not xml at all") == ("", [])
+
+
+def test_pipeline_normalizes_and_stores_once(db_url: str) -> None:
+    crawler = get_crawler(settings_dict={"OTSWATCH_DB_URL": db_url, "OTSWATCH_STORE_BATCH": 10})
+    pipeline = StorePipeline(crawler)
+    fetched = datetime(2025, 5, 22, 8, 0, tzinfo=UTC)
+    article = ExtractedArticle(
+        title="Türk Devletleri Teşkilatı zirvesi Budapeşte'de toplandı",
+        text="Türk Devletleri Teşkilatı liderleri gayriresmî zirvede bir araya geldi ve "
+        "ulaştırma, enerji ve dijital işbirliği konularını görüştü.",
+        published=None,
+        author=None,
+        lang=None,
+        description="Liderler Budapeşte'de buluştu.",
+    )
+    for url in (
+        "https://www.haber.example/tdt-zirvesi?utm_source=x",
+        "https://haber.example/tdt-zirvesi#top",
+    ):
+        pipeline.process_item(ScrapedArticle(url=url, article=article, fetched_at=fetched))
+    pipeline.close_spider()
+
+    items = list(stored(db_url).values())
+    assert len(items) == 1
+    item = items[0]
+    assert item.url == "https://haber.example/tdt-zirvesi"
+    assert item.published == fetched  # no date on the page: the fetch time
+    assert item.lang == "tr"
+    assert item.summary == "Liderler Budapeşte'de buluştu."
+    assert crawler.stats is not None and crawler.stats.get_value(ITEMS_NEW_STAT) == 1
+
+
+def test_scrapy_settings_defaults(tmp_path: Path) -> None:
+    rules = SiteRules(max_pages=25, max_depth=3)
+    settings = scrapy_settings(user_agent=UA, db_url="sqlite://", cache_dir=tmp_path, rules=rules)
+    assert settings["ROBOTSTXT_OBEY"] is True
+    assert settings["USER_AGENT"] == UA
+    assert settings["REMOTE_CONTROL_ENABLED"] is False
+    assert settings["TELNETCONSOLE_ENABLED"] is False
+    assert settings["AUTOTHROTTLE_ENABLED"] is True
+    assert settings["CONCURRENT_REQUESTS_PER_DOMAIN"] == 2
+    assert settings["CLOSESPIDER_PAGECOUNT"] == 25
+    assert settings["HTTPCACHE_POLICY"] == "scrapy.extensions.httpcache.RFC2616Policy"
+    assert settings["HTTPCACHE_DIR"] == str(tmp_path)
+    assert settings["ITEM_PIPELINES"] == {"crawler.pipelines.StorePipeline": 300}
+    no_store = scrapy_settings(user_agent=UA, db_url=None)
+    assert no_store["ITEM_PIPELINES"] == {} and no_store["HTTPCACHE_ENABLED"] is False
+    with pytest.raises(ValueError, match="User-Agent"):
+        scrapy_settings(user_agent=" ", db_url=None)
+
+
+def test_child_rejects_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
+    code = crawl_main(["--source-json", "[1]", "--db-url", "sqlite://", "--user-agent", UA])
+    assert code == 2
+    assert "bad arguments" in capsys.readouterr().err

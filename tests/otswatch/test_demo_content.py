@@ -228,10 +228,12 @@ def test_trafilatura_extracts_the_article_body_and_not_the_chrome() -> None:
     for row in ROWS:
         html = (SITE_DIR / row.path.lstrip("/")).read_text(encoding="utf-8")
         page = _page(row.path)
-        text = trafilatura.extract(html)
-        assert text is not None, row.path
-        assert page.paragraphs[-1] in text, row.path
-        assert "©" not in text, row.path
+        doc = trafilatura.bare_extraction(html, with_metadata=True)
+        assert isinstance(doc, trafilatura.settings.Document) and doc.text, row.path
+        assert page.paragraphs[-1] in doc.text, row.path
+        assert "©" not in doc.text, row.path
+        assert doc.title == row.title, row.path
+        assert doc.date == row.published.date().isoformat(), row.path
 
 
 def test_budapest_french_article_reports_the_summit_facts() -> None:

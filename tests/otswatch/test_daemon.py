@@ -1,0 +1,144 @@
+"""The real daemon as a user runs it: a subprocess, real servers, SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from otswatch.demo.servers import SmtpSink, WebhookSink, free_port
+from tests.fakes.http import FakeServer, Route
+
+REPO = Path(__file__).resolve().parents[2]
+
+FRESH_SUMMARY = (
+    "Heads of state of the Organization of Turkic States gathered for an extraordinary summit "
+    "to adopt a joint statement on transport links across the Caspian."
+)
+
+
+def write_config(directory: Path, sources: str, destinations: str) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "sources.yaml").write_text(sources, "utf-8")
+    (directory / "destinations.yaml").write_text(destinations, "utf-8")
+    (directory / "watchlist.yaml").write_text(
+        (REPO / "config/watchlist.yaml").read_text("utf-8"), "utf-8"
+    )
+    (directory / "otswatch.yaml").write_text(
+        "classify_every: 5s\nallow_private_networks: true\nfetch_timeout: 3s\n", "utf-8"
+    )
+
+
+def start(config: Path, tmp_path: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    environ = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("OTSWATCH_")},
+        "OTSWATCH_CONFIG_DIR": str(config),
+        "OTSWATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'daemon.db'}",
+        **env,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "otswatch.cli", "run"],
+        cwd=tmp_path,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def stop(process: subprocess.Popen[str]) -> tuple[int, float, str]:
+    began = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    try:
+        output, _ = process.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+        pytest.fail(f"daemon did not stop within 15 s of SIGTERM:\n{output}")
+    return process.returncode, time.monotonic() - began, output
+
+
+def test_daemon_alerts_by_email_and_slack_then_stops_on_sigterm(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    now = format_datetime(datetime.now(UTC))
+    fake_server.routes["/rss"] = Route(
+        body=f"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
+<item><title>Turkic leaders hold extraordinary OTS summit</title><link>{fake_server.url("/a/1")}</link>
+<description>{FRESH_SUMMARY}</description><pubDate>{now}</pubDate></item>
+<item><title>Wheat prices steady in Kostanay</title><link>{fake_server.url("/a/2")}</link>
+<description>Grain traders in northern Kazakhstan reported stable prices for the third week in a row.</description>
+<pubDate>{now}</pubDate></item></channel></rss>""".encode(),
+        headers={"Content-Type": "application/rss+xml"},
+    )
+    config = tmp_path / "config"
+    write_config(
+        config,
+        f"sources:\n  - name: wire\n    url: {fake_server.url('/rss')}\n    type: feed\n    enrich: false\n"
+        f"  - name: gone\n    url: {fake_server.url('/gone.xml')}\n    type: feed\n",
+        "destinations:\n  - {name: email, type: email}\n  - {name: slack, type: slack}\n"
+        "routes:\n  - name: ots\n    watches: [ots]\n    destinations: [email, slack]\n"
+        "    instant: core\n    instant_min_score: 0.5\n",
+    )
+    with SmtpSink() as smtp, WebhookSink() as hook:
+        secret_hook = f"{hook.url}/services/T000/B000/SECRETTOKEN123456"
+        process = start(
+            config,
+            tmp_path,
+            {
+                "OTSWATCH_SMTP_URL": smtp.url,
+                "OTSWATCH_EMAIL_FROM": "otswatch@localhost",
+                "OTSWATCH_EMAIL_TO": "desk@localhost",
+                "OTSWATCH_SLACK_WEBHOOK_URL": secret_hook,
+            },
+        )
+        try:
+            [mail] = smtp.wait_for(1, timeout=40)
+            [post] = hook.wait_for(1, timeout=10)
+        finally:
+            code, seconds, output = stop(process)
+    assert code == 0, output
+    assert seconds < 10, f"took {seconds:.1f}s to stop"
+    assert "extraordinary OTS summit" in str(mail.parsed["Subject"])
+    assert mail.parsed.get_content_type() == "multipart/alternative"
+    assert "extraordinary OTS summit" in str(post.json)
+    assert "Wheat prices" not in str(post.json)
+    assert "source gone: HTTP 404" in output
+    assert "SECRETTOKEN123456" not in output  # the webhook URL is a secret
+
+
+def test_daemon_stays_up_offline_and_exits_cleanly(tmp_path: Path) -> None:
+    """The bundled sources, with the network unreachable: one clear line per failing source."""
+    config = tmp_path / "config"
+    closed = "http://127.0.0.1:9"  # discard port: connection refused, like a dead network
+    sources = "sources:\n" + "".join(
+        f"  - name: outlet-{n}\n    url: {closed}/feed-{n}.xml\n    type: feed\n" for n in range(3)
+    )
+    write_config(config, sources, "destinations: []\nroutes: []\n")
+    address = f"127.0.0.1:{free_port()}"
+    process = start(config, tmp_path, {"OTSWATCH_HTTP_ADDR": address})
+    time.sleep(12)
+    assert process.poll() is None, "the daemon died"
+    health = httpx.get(f"http://{address}/health", timeout=5).json()
+    assert health["status"] == "degraded"
+    assert {s["name"] for s in health["sources"] if not s["ok"]} == {
+        "outlet-0",
+        "outlet-1",
+        "outlet-2",
+    }
+    metrics = httpx.get(f"http://{address}/metrics", timeout=5).text
+    assert 'otswatch_source_consecutive_failures{source="outlet-1"} 1' in metrics
+    code, seconds, output = stop(process)
+    assert code == 0 and seconds < 10, output
+    for n in range(3):
+        assert f"source outlet-{n}: cannot connect" in output, output
+    assert "Traceback" not in output
+    assert "otswatch stopped" in output
