@@ -136,6 +136,8 @@ class Classifier:
 
     def _prepare(self, doc: Document) -> _Item:
         sample = f"{doc.title}\n{doc.summary}"[:600]
+        if len(sample) < 60 and doc.text:
+            sample = f"{sample}\n{doc.text[:600]}"
         lang, _conf = detect_language(sample, declared=_plausible(doc.lang))
         fields: dict[Field, Folded] = {}
         candidates: dict[Field, set[Pattern]] = {}

@@ -89,6 +89,18 @@ def plan_digest(
     return planned
 
 
+def plan_notice(
+    store: AlertStore, destinations: Sequence[str], key: str, text: str, now: datetime
+) -> list[Delivery]:
+    """An operations notice (a source went silent, is blocked...), once per key and destination."""
+    planned = []
+    for destination in destinations:
+        delivery = store.create_delivery(destination, f"notice:{key}", "notice", [], now, note=text)
+        if delivery is not None:
+            planned.append(delivery)
+    return planned
+
+
 async def deliver_due(
     store: AlertStore,
     destinations: Mapping[str, Destination],
@@ -117,19 +129,22 @@ async def _attempt(
     now: datetime,
     footer_notes: Sequence[str],
 ) -> DeliveryOutcome:
-    flagged = store.flagged_items(item_ids=delivery.item_ids)
+    flagged = store.flagged_items(item_ids=delivery.item_ids) if delivery.item_ids else []
     entries = build_entries(flagged, store)
-    if delivery.kind == "instant":
+    if delivery.kind == "notice":
+        title = "otswatch: a source needs attention"
+        footer_notes = (delivery.note or "",)
+    elif delivery.kind == "instant":
         title = f"OTS alert: {entries[0].title}" if entries else "OTS alert"
     else:
         title = f"OTS watch digest, {now:%d %B %Y}"
     digest = make_digest(
-        delivery.kind,
+        "instant" if delivery.kind == "instant" else "digest",
         entries,
         now=now,
         title=title,
         window_start=now - DIGEST_LOOKBACK if delivery.kind == "digest" else None,
-        footer_notes=footer_notes if delivery.kind == "digest" else (),
+        footer_notes=footer_notes if delivery.kind != "instant" else (),
     )
     try:
         ack = await destination.send(digest)

@@ -184,6 +184,8 @@ def _entry_view(entry: DigestEntry) -> EntryView:
 
 
 def _subject(digest: Digest) -> str:
+    if not digest.entries and digest.footer_notes:  # an operations notice, not news
+        return _clip(_one_line(digest.title) or "otswatch notice", 180)
     if digest.kind == "instant" and digest.entries:
         title = _one_line(digest.entries[0].title) or "(untitled)"
         extra = len(digest.entries) - 1

@@ -78,6 +78,8 @@ class DestinationsFile(BaseModel):
 
     destinations: list[DestinationSpec] = Field(default_factory=list)
     routes: list[RouteSpec] = Field(default_factory=list)
+    # Where source problems (silent, blocked, failing sources) are reported, once per episode.
+    operations: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references(self) -> DestinationsFile:
@@ -85,6 +87,9 @@ class DestinationsFile(BaseModel):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"destination names must be unique: {', '.join(duplicates)}")
+        unknown_ops = [d for d in self.operations if d not in names]
+        if unknown_ops:
+            raise ValueError(f"operations names unknown destination(s): {', '.join(unknown_ops)}")
         for route in self.routes:
             unknown = [d for d in route.destinations if d not in names]
             if unknown:

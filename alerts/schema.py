@@ -41,6 +41,7 @@ deliveries = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("next_attempt_at", UTCDateTime),
     Column("sent_at", UTCDateTime),
+    Column("note", Text),  # the text of an operations notice (kind "notice")
     UniqueConstraint("destination", "key", name="uq_deliveries_destination_key"),
 )
 

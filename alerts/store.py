@@ -17,7 +17,7 @@ from crawler.schema import items
 from crawler.store import item_from_row, now_utc
 from crawler.types import Item
 
-DeliveryKind = Literal["instant", "digest"]
+DeliveryKind = Literal["instant", "digest", "notice"]
 # Deliveries that hold their stories: a story pending or sent to a destination is not sent again.
 _HOLDING = ("pending", "sent")
 
@@ -141,6 +141,7 @@ class AlertStore:
         kind: DeliveryKind,
         members: Sequence[Item],
         due_at: datetime | None = None,
+        note: str | None = None,
     ) -> Delivery | None:
         """Record a delivery before it is attempted; None when the key exists (idempotent)."""
         now = now_utc()
@@ -155,15 +156,17 @@ class AlertStore:
                         attempts=0,
                         created_at=now,
                         next_attempt_at=due_at or now,
+                        note=note,
                     )
                 ).inserted_primary_key[0]  # type: ignore[index]
-                conn.execute(
-                    insert(delivery_items),
-                    [
-                        {"delivery_id": delivery_id, "item_id": item.id, "story": item.story}
-                        for item in members
-                    ],
-                )
+                if members:
+                    conn.execute(
+                        insert(delivery_items),
+                        [
+                            {"delivery_id": delivery_id, "item_id": item.id, "story": item.story}
+                            for item in members
+                        ],
+                    )
         except IntegrityError:
             return None
         return self.get_delivery(int(delivery_id))
@@ -237,6 +240,7 @@ class AlertStore:
                 created_at=row.created_at,
                 sent_at=row.sent_at,
                 item_ids=tuple(sorted(members.get(row.id, []))),
+                note=row.note,
             )
             for row in sorted(rows, key=lambda r: r.id)
         ]

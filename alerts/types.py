@@ -101,10 +101,11 @@ class Delivery:
     id: int
     destination: str
     key: str
-    kind: Literal["instant", "digest"]
+    kind: Literal["instant", "digest", "notice"]
     status: Literal["pending", "sent", "failed"]
     attempts: int
     last_error: str | None
     created_at: datetime
     sent_at: datetime | None
     item_ids: tuple[int, ...]
+    note: str | None = None  # the text of an operations notice

@@ -34,56 +34,11 @@ PhraseList = Annotated[list[PhraseText], Field(min_length=1)]
 # Languages whose words take endings in place of the dictionary ending (Russian-style): the
 # ending is cut off and any short ending accepted instead.
 _DECLINING = {"ru", "uk", "be", "bg", "sr", "pl", "cs", "sk"}
-_ENDINGS = sorted(
-    [
-        "ами",
-        "ями",
-        "ого",
-        "его",
-        "ому",
-        "ему",
-        "ыми",
-        "ими",
-        "ых",
-        "их",
-        "ой",
-        "ей",
-        "ий",
-        "ый",
-        "ая",
-        "яя",
-        "ое",
-        "ее",
-        "ые",
-        "ие",
-        "ую",
-        "юю",
-        "ам",
-        "ям",
-        "ах",
-        "ях",
-        "ов",
-        "ев",
-        "ом",
-        "ем",
-        "ії",
-        "ій",
-        "ів",
-        "а",
-        "я",
-        "о",
-        "е",
-        "ы",
-        "и",
-        "у",
-        "ю",
-        "ь",
-        "й",
-        "і",
-    ],
-    key=len,
-    reverse=True,
+_ENDING_TEXT = (
+    "ами ями ого его ому ему ыми ими ых их ой ей ий ый ая яя ое ее ые ие ую юю ам ям ах ях "
+    "ов ев ом ем ії ій ів а я о е ы и у ю ь й і"
 )
+_ENDINGS = sorted(_ENDING_TEXT.split(), key=len, reverse=True)
 # Agglutinative languages glue suffixes on; others inflect little.
 _AGGLUTINATIVE = {"tr", "az", "kk", "uz", "ky", "tk", "hu", "tt", "ba", "ug", "crh", "any"}
 _SCRIPTLESS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # no spaces between words

@@ -1,4 +1,4 @@
-"""Classifier throughput on generated title+summary items: `python benchmarks/bench_classify.py [N]`.
+"""Classifier throughput on generated items: `python benchmarks/bench_classify.py [N]`.
 
 Items come from templates in several languages and scripts; about one in eight mentions the
 OTS (by name, acronym or former name), the rest are ordinary or near-neighbour news, roughly

@@ -15,56 +15,17 @@ from collections import Counter
 from functools import lru_cache
 from typing import Any
 
-_LATIN_LANGS = frozenset(
-    [
-        "en",
-        "fr",
-        "de",
-        "tr",
-        "az",
-        "uz",
-        "tk",
-        "kk",
-        "ky",
-        "hu",
-        "es",
-        "it",
-        "pt",
-        "nl",
-        "pl",
-        "cs",
-        "sk",
-        "ro",
-        "sv",
-        "da",
-        "no",
-        "fi",
-        "et",
-        "lv",
-        "lt",
-        "sl",
-        "hr",
-        "bs",
-        "sq",
-        "id",
-        "ms",
-        "vi",
-        "tl",
-        "ca",
-        "eu",
-        "gl",
-        "ga",
-        "cy",
-        "is",
-        "mt",
-        "af",
-        "sw",
-    ]
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_LATIN_LANGS = _words(
+    "en fr de tr az uz tk kk ky hu es it pt nl pl cs sk ro sv da no fi et lv lt sl "
+    "hr bs sq id ms vi tl ca eu gl ga cy is mt af sw"
 )
-_CYRILLIC_LANGS = frozenset(
-    ["ru", "uk", "be", "bg", "mk", "sr", "kk", "ky", "uz", "tg", "mn", "tt", "ba", "az", "tk"]
-)
-_ARABIC_LANGS = frozenset(["ar", "fa", "ur", "ps", "ug", "ku"])
+_CYRILLIC_LANGS = _words("ru uk be bg mk sr kk ky uz tg mn tt ba az tk")
+_ARABIC_LANGS = _words("ar fa ur ps ug ku")
 _SINGLE = {
     "greek": "el",
     "georgian": "ka",
@@ -132,145 +93,49 @@ _LONE_Q = re.compile(r"q(?!u)")
 _UZ_SIGN = re.compile(r"[og]['ʻʼ’‘`][^\W\d_]", re.IGNORECASE)
 # Frequent words that only one Latin-script Turkic language writes this way.
 _WORD_CUES: dict[str, frozenset[str]] = {
-    "kk": frozenset(
-        [
-            "jáne",
-            "jäne",
-            "men",
-            "úshin",
-            "üşin",
-            "ushin",
-            "boıynsha",
-            "boiynsha",
-            "bolady",
-            "qazaqstan",
-            "qazaqstannyń",
-            "túrki",
-            "memleketteri",
-            "memleketter",
-            "uıymy",
-            "uiymy",
-            "uyymy",
-            "uıym",
-            "keńes",
-            "keñes",
-            "prezıdent",
-            "sammıt",
-            "sammiti",
-            "qatysty",
-            "respýblıkasy",
-            "respublikasy",
-            "otyrysy",
-            "jıyn",
-            "memlekettik",
-            "elorda",
-            "halyqaralyq",
-            "yntymaqtastyq",
-            "kelissóz",
-            "saparmen",
-            "tokaev",
-            "toqaev",
-        ]
+    "kk": _words(
+        "jáne jäne men úshin üşin ushin boıynsha boiynsha bolady qazaqstan qazaqstannyń "
+        "túrki memleketteri memleketter uıymy uiymy uyymy uıym keńes keñes prezıdent "
+        "sammıt sammiti qatysty respýblıkasy respublikasy otyrysy jıyn memlekettik "
+        "elorda halyqaralyq yntymaqtastyq kelissóz saparmen tokaev toqaev"
     ),
-    "uz": frozenset(
-        [
-            "va",
-            "bilan",
-            "uchun",
-            "haqida",
-            "davlatlar",
-            "davlat",
-            "tashkiloti",
-            "tashkilot",
-            "oʻzbekiston",
-            "o'zbekiston",
-            "ozbekiston",
-            "prezidenti",
-            "prezident",
-            "mirziyoyev",
-            "yig'ilishi",
-            "yigʻilishi",
-            "yig'ilish",
-            "sammiti",
-            "qildi",
-            "boʻyicha",
-            "bo'yicha",
-            "hamkorlik",
-            "xalqaro",
-            "turkiy",
-            "kengashi",
-            "rahbarlari",
-            "yil",
-            "bo'ldi",
-            "boʻldi",
-            "muhokama",
-            "tashrif",
-        ]
+    "uz": _words(
+        "va bilan uchun haqida davlatlar davlat tashkiloti tashkilot oʻzbekiston "
+        "o'zbekiston ozbekiston prezidenti prezident mirziyoyev yig'ilishi yigʻilishi "
+        "yig'ilish sammiti qildi boʻyicha bo'yicha hamkorlik xalqaro turkiy kengashi "
+        "rahbarlari yil bo'ldi boʻldi muhokama tashrif"
     ),
-    "tk": frozenset(
-        [
-            "we",
-            "bilen",
-            "üçin",
-            "türkmenistanyň",
-            "döwlet",
-            "döwletleriň",
-            "guramasy",
-            "prezidenti",
-            "gurbanguly",
-            "serdar",
-            "berdimuhamedow",
-            "halkara",
-            "hyzmatdaşlyk",
-            "geňeşi",
-            "sammiti",
-            "boýunça",
-        ]
+    "tk": _words(
+        "we bilen üçin türkmenistanyň döwlet döwletleriň guramasy prezidenti gurbanguly "
+        "serdar berdimuhamedow halkara hyzmatdaşlyk geňeşi sammiti boýunça"
     ),
-    "ky": frozenset(
-        [
-            "jana",
-            "menen",
-            "üchün",
-            "kyrgyzstan",
-            "kırgızstan",
-            "mamleketter",
-            "uyumu",
-            "keneshi",
-            "japarov",
-            "japarov",
-        ]
+    "ky": _words(
+        "jana menen üchün kyrgyzstan kırgızstan mamleketter uyumu keneshi japarov japarov"
     ),
-    "az": frozenset(
-        [
-            "və",
-            "ilə",
-            "üçün",
-            "azərbaycan",
-            "dövlətləri",
-            "təşkilatı",
-            "prezidenti",
-            "əliyev",
-            "iclası",
-            "zirvə",
-        ]
+    "az": _words("və ilə üçün azərbaycan dövlətləri təşkilatı prezidenti əliyev iclası zirvə"),
+    "tr": _words(
+        "ve ile için türkiye devletleri teşkilatı cumhurbaşkanı erdoğan zirvesi bakanı "
+        "toplantısı dışişleri"
     ),
-    "tr": frozenset(
-        [
-            "ve",
-            "ile",
-            "için",
-            "türkiye",
-            "devletleri",
-            "teşkilatı",
-            "cumhurbaşkanı",
-            "erdoğan",
-            "zirvesi",
-            "bakanı",
-            "toplantısı",
-            "dışişleri",
-        ]
-    ),
+}
+
+
+# Short titles are ambiguous; prefer the languages this project's sources publish in.
+_PRIOR = {
+    "en": 4.0,
+    "ru": 3.0,
+    "tr": 3.0,
+    "kk": 2.0,
+    "uz": 2.0,
+    "az": 2.0,
+    "ky": 2.0,
+    "tk": 2.0,
+    "hu": 2.0,
+    "fr": 2.0,
+    "de": 2.0,
+    "uk": 2.0,
+    "es": 1.5,
+    "it": 1.5,
 }
 
 
@@ -355,7 +220,10 @@ def _latin_cue(text: str, letters: Counter[str]) -> tuple[str | None, float]:
 
 
 def _ranked(text: str, allowed: frozenset[str]) -> tuple[str, float]:
-    ranking = [(lang, p) for lang, p in _identifier().rank(text) if lang in allowed]
+    ranking = [
+        (lang, p * _PRIOR.get(lang, 1.0)) for lang, p in _identifier().rank(text) if lang in allowed
+    ]
+    ranking.sort(key=lambda lp: lp[1], reverse=True)
     if not ranking:
         return "und", 0.0
     total = sum(p for _, p in ranking) or 1.0

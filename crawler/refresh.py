@@ -17,6 +17,7 @@ from crawler.errors import CrawlerError, HTTPStatusError
 from crawler.extract import extract_article
 from crawler.feeds import FeedEntry, ParsedFeed, parse_feed
 from crawler.fetch import Fetcher
+from crawler.health import adaptive_interval
 from crawler.language import detect_language
 from crawler.store import ItemStore, now_utc
 from crawler.types import Item, Source
@@ -69,7 +70,7 @@ async def refresh_feed(source: Source, fetcher: Fetcher, store: ItemStore) -> Po
             source.url, etag=state.etag, last_modified=state.last_modified, accept=FEED_ACCEPT
         )
         if result.not_modified:
-            next_poll = _next_poll(source, max_age=result.max_age)
+            next_poll = _next_poll(source, store, max_age=result.max_age)
             store.record_success(
                 source.name, items_new=0, next_poll_at=next_poll, keep_validators=True
             )
@@ -81,7 +82,7 @@ async def refresh_feed(source: Source, fetcher: Fetcher, store: ItemStore) -> Po
         if source.enrich:
             fresh = await _enrich(fresh, fetcher, source)
         stored = store.add_items(fresh)
-        next_poll = _next_poll(source, max_age=result.max_age, ttl_minutes=feed.ttl_minutes)
+        next_poll = _next_poll(source, store, max_age=result.max_age, ttl_minutes=feed.ttl_minutes)
         store.record_success(
             source.name,
             items_new=len(stored),
@@ -120,7 +121,7 @@ async def refresh_site(source: Source, store: ItemStore, options: SiteCrawlOptio
         )
         log.warning("source %s: %s (%d in a row)", source.name, message, failures)
         return PollReport(source.name, ok=False, error=message, error_kind="crawl")
-    next_poll = _next_poll(source)
+    next_poll = _next_poll(source, store)
     store.record_success(
         source.name, items_new=report.items_new, next_poll_at=next_poll, keep_validators=True
     )
@@ -135,9 +136,10 @@ async def refresh_site(source: Source, store: ItemStore, options: SiteCrawlOptio
 
 def _failed(source: Source, store: ItemStore, exc: CrawlerError) -> PollReport:
     retry_after = exc.retry_after if isinstance(exc, HTTPStatusError) else None
+    status = exc.status if isinstance(exc, HTTPStatusError) else None
     next_poll = _backoff(source, store, retry_after)
     message = str(exc)
-    failures = store.record_failure(source.name, message, next_poll_at=next_poll)
+    failures = store.record_failure(source.name, message, next_poll_at=next_poll, status=status)
     log.warning(
         "source %s: %s [%s] (%d in a row; next try %s)",
         source.name,
@@ -200,10 +202,15 @@ async def _enrich(items: list[Item], fetcher: Fetcher, source: Source) -> list[I
 
 
 def _next_poll(
-    source: Source, *, max_age: float | None = None, ttl_minutes: int | None = None
+    source: Source,
+    store: ItemStore,
+    *,
+    max_age: float | None = None,
+    ttl_minutes: int | None = None,
 ) -> datetime:
-    """The source's interval, stretched (never shortened) by the publisher's own hints."""
-    delay = source.interval
+    """The source's interval, adapted to how often it really publishes and stretched (never
+    shortened) by the publisher's own hints."""
+    delay = adaptive_interval(source.interval, store.publishing_stats(source.name))
     if max_age:
         delay = max(delay, min(timedelta(seconds=max_age), MAX_POLITE_DELAY))
     if ttl_minutes:

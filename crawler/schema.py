@@ -64,6 +64,12 @@ sources = Table(
     Column("next_poll_at", UTCDateTime),
     Column("last_items_new", Integer, nullable=False, server_default="0"),
     Column("updated_at", UTCDateTime),
+    Column("last_status", Integer),  # HTTP status of the last failure, when there was one
+    # The current problem episode (silent, blocked, failing), reported once per episode.
+    Column("problem", String(20)),
+    Column("problem_detail", Text),
+    Column("problem_since", UTCDateTime),
+    Column("problem_reported_at", UTCDateTime),
 )
 
 items = Table(

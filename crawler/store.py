@@ -13,6 +13,7 @@ from sqlalchemy import Engine, Integer, create_engine, event, func, insert, sele
 from sqlalchemy.engine import Connection, make_url
 
 from crawler import stories
+from crawler.health import HISTORY, Problem, PublishingStats, assess
 from crawler.schema import items, metadata, sources
 from crawler.types import Item, Source, SourceHealth
 
@@ -57,6 +58,20 @@ def create_schema(engine: Engine) -> None:
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class SourceProblem:
+    """An open problem episode on a source; `reported_at` is None until it has been told."""
+
+    source: str
+    kind: str
+    detail: str
+    since: datetime
+    reported_at: datetime | None
+
+    def __str__(self) -> str:
+        return f"Source {self.source} {self.kind} since {self.since:%d %b %H:%M} UTC: {self.detail}"
 
 
 @dataclass(frozen=True)
@@ -179,6 +194,7 @@ class ItemStore:
         values: dict[str, Any] = {
             "last_success_at": now_utc(),
             "consecutive_failures": 0,
+            "last_status": None,
             "last_items_new": items_new,
             "next_poll_at": next_poll_at,
             "updated_at": now_utc(),
@@ -188,7 +204,14 @@ class ItemStore:
         with self.engine.begin() as conn:
             conn.execute(update(sources).where(sources.c.name == name).values(**values))
 
-    def record_failure(self, name: str, error: str, *, next_poll_at: datetime | None = None) -> int:
+    def record_failure(
+        self,
+        name: str,
+        error: str,
+        *,
+        next_poll_at: datetime | None = None,
+        status: int | None = None,
+    ) -> int:
         """Store the cause on the source's own row; returns the consecutive failure count."""
         with self.engine.begin() as conn:
             conn.execute(
@@ -197,6 +220,7 @@ class ItemStore:
                 .values(
                     last_error=error,
                     last_error_at=now_utc(),
+                    last_status=status,
                     consecutive_failures=sources.c.consecutive_failures + 1,
                     next_poll_at=next_poll_at,
                     updated_at=now_utc(),
@@ -214,6 +238,64 @@ class ItemStore:
             self.record_success(source, items_new=items_new, keep_validators=True)
         else:
             self.record_failure(source, error or f"crawl failed after {pages} pages")
+
+    def publishing_stats(self, name: str, now: datetime | None = None) -> PublishingStats:
+        since = (now or now_utc()) - HISTORY
+        query = select(func.count(), func.max(items.c.fetched_at)).where(
+            items.c.source == name, items.c.fetched_at >= since
+        )
+        with self.engine.connect() as conn:
+            count, newest = conn.execute(query).one()
+        return PublishingStats(items_in_history=int(count or 0), newest_seen=_as_utc(newest))
+
+    def refresh_problems(self, now: datetime | None = None) -> list[SourceProblem]:
+        """Assess every source; open, update or close its problem episode; return open ones."""
+        now = now or now_utc()
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(sources)).all()
+        open_problems = []
+        for row in rows:
+            found: Problem | None = assess(
+                self.publishing_stats(row.name, now),
+                consecutive_failures=row.consecutive_failures,
+                last_status=row.last_status,
+                last_error=row.last_error,
+                now=now,
+            )
+            values: dict[str, Any]
+            if found is None:
+                values = dict(
+                    problem=None, problem_detail=None, problem_since=None, problem_reported_at=None
+                )
+            elif found.kind != row.problem:
+                values = dict(
+                    problem=found.kind,
+                    problem_detail=found.detail,
+                    problem_since=now,
+                    problem_reported_at=None,
+                )
+            else:
+                values = dict(problem_detail=found.detail)
+            with self.engine.begin() as conn:
+                conn.execute(update(sources).where(sources.c.name == row.name).values(**values))
+            if found is not None:
+                same = found.kind == row.problem
+                open_problems.append(
+                    SourceProblem(
+                        source=row.name,
+                        kind=found.kind,
+                        detail=found.detail,
+                        since=row.problem_since if same else now,
+                        reported_at=row.problem_reported_at if same else None,
+                    )
+                )
+        return open_problems
+
+    def mark_problem_reported(self, name: str, when: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(sources).where(sources.c.name == name).values(problem_reported_at=when)
+            )
 
     def health(self) -> list[SourceHealth]:
         week_ago = now_utc() - timedelta(days=7)
@@ -247,6 +329,7 @@ class ItemStore:
                 items_last_7d=int(row.week or 0),
                 newest_item=_as_utc(row.newest),
                 next_poll=row.next_poll_at,
+                problem=row.problem,
             )
             for row in rows
         ]

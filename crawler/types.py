@@ -72,3 +72,4 @@ class SourceHealth:
     items_last_7d: int
     newest_item: datetime | None
     next_poll: datetime | None
+    problem: str | None = None  # open problem episode: "silent", "blocked" or "failing"

@@ -9,17 +9,15 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from alerts.flagging import ClassifyReport, classify_pending
-from alerts.outbox import DeliveryOutcome, deliver_due, plan_digest, plan_instant
+from alerts.outbox import DeliveryOutcome, deliver_due, plan_digest, plan_instant, plan_notice
 from alerts.routing import Route
 from crawler.fetch import Fetcher
 from crawler.refresh import PollReport, SiteCrawlOptions, refresh_source
-from crawler.store import now_utc
+from crawler.store import SourceProblem, now_utc
 from crawler.types import Source
 from otswatch.app import App
 
 log = logging.getLogger(__name__)
-
-FAILING_NOTE_AFTER = 3  # consecutive failures before a source is named in the digest footer
 
 
 @dataclass(frozen=True)
@@ -65,17 +63,31 @@ async def poll_all(
 
 
 def footer_notes(app: App) -> list[str]:
-    notes = []
-    for health in app.items.health():
-        if health.consecutive_failures >= FAILING_NOTE_AFTER and health.last_error:
-            since = (
-                health.last_success.strftime("%d %b %H:%M UTC") if health.last_success else "never"
-            )
-            notes.append(
-                f"Source {health.name} failing ({health.consecutive_failures} polls, last success "
-                f"{since}): {health.last_error}"
-            )
-    return notes
+    """Sources with an open problem, for the digest footer (refreshed by check_sources)."""
+    return [
+        f"Source {h.name} is {h.problem}: {h.last_error or 'see otswatch sources'}"
+        if h.problem in ("failing", "blocked")
+        else f"Source {h.name} is {h.problem} (see otswatch sources)"
+        for h in app.items.health()
+        if h.problem
+    ]
+
+
+async def check_sources(app: App, now: datetime | None = None) -> list[SourceProblem]:
+    """Open or close problem episodes; tell the operations destinations once per episode."""
+    now = now or now_utc()
+    problems = await asyncio.to_thread(app.items.refresh_problems, now)
+    operations = [d for d in app.config.destinations.operations if d in app.destinations]
+    for problem in problems:
+        if problem.reported_at is not None:
+            continue
+        log.warning("%s", problem)
+        key = f"{problem.source}:{problem.kind}:{problem.since:%Y%m%dT%H%M%S}"
+        plan_notice(app.alerts, operations, key, str(problem), now)
+        app.items.mark_problem_reported(problem.source, now)
+    if operations:
+        await deliver_due(app.alerts, app.destinations, now)
+    return problems
 
 
 async def classify_and_alert(
@@ -110,6 +122,7 @@ async def run_once(app: App, *, digest: bool = True) -> CycleReport:
     sources = [s for s in app.config.sources if s.enabled]
     async with Fetcher(app.fetch_policy) as fetcher:
         polls = await poll_all(app, fetcher, sources)
+    await check_sources(app)
     classified, outcomes = await classify_and_alert(app)
     all_outcomes = list(outcomes)
     if digest:

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,7 @@ from crawler.fetch import Fetcher
 from crawler.store import now_utc
 from crawler.types import Source
 from otswatch.app import App
-from otswatch.cycle import classify_and_alert, next_start, poll, send_digest
+from otswatch.cycle import check_sources, classify_and_alert, next_start, poll, send_digest
 from otswatch.http import serve
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,14 @@ class Daemon:
             max_instances=1,
             coalesce=True,
             next_run_time=now_utc(),
+        )
+        self._scheduler.add_job(
+            self._tracked(partial(check_sources, self.app)),
+            IntervalTrigger(minutes=15),
+            id="check-sources",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=now_utc() + timedelta(minutes=1),
         )
         for route in self.app.routes:
             if route.digest is None or not route.destinations:

@@ -17,7 +17,7 @@ from crawler.errors import (
     TLSError,
     TooLargeError,
 )
-from crawler.fetch import FetchPolicy, Fetcher
+from crawler.fetch import Fetcher, FetchPolicy
 from tests.fakes.http import FakeServer, Route
 
 UA = "otswatch-test/1.0 (+https://example.org/contact)"

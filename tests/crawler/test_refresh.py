@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from crawler.fetch import FetchPolicy, Fetcher
+from crawler.fetch import Fetcher, FetchPolicy
 from crawler.refresh import SiteCrawlOptions, refresh_feed, refresh_source
 from crawler.store import ItemStore, now_utc
 from crawler.types import Source
