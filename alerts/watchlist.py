@@ -202,6 +202,7 @@ class LevelSpec(_Spec):
 class WatchSpec(_Spec):
     name: Slug
     description: str = ""
+    enabled: bool = True  # a disabled watch is validated but never applied
     threshold: float = Field(0.5, gt=0.0, le=1.0)
     languages: list[LangKey] = Field(default_factory=list)
     sources: list[PhraseText] = Field(default_factory=list)
@@ -376,4 +377,4 @@ def compile_watch(spec: WatchSpec) -> Watch:
 
 def parse_watchlist(data: object) -> list[Watch]:
     """Validate data loaded from YAML and compile it; raises pydantic.ValidationError."""
-    return [compile_watch(w) for w in WatchlistFile.model_validate(data).watches]
+    return [compile_watch(w) for w in WatchlistFile.model_validate(data).watches if w.enabled]

@@ -96,6 +96,24 @@ class _YamlDoc:
         return line
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key written twice in one mapping (PyYAML keeps the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    f"in the mapping that starts on line {node.start_mark.line + 1}",
+                    node.start_mark,
+                    f"key {key!r} is written twice (first on line {seen[key]})",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
 def _read_yaml(path: Path) -> _YamlDoc:
     try:
         text = path.read_text(encoding="utf-8")
@@ -105,7 +123,7 @@ def _read_yaml(path: Path) -> _YamlDoc:
         raise ConfigFileError(f"{path}: cannot read: {exc}") from exc
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass: safe
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -165,9 +183,10 @@ def _entries(
     return parsed
 
 
-def _parse_one_watch(entry: Any) -> Watch:
+def _parse_one_watch(entry: Any) -> Watch | None:
     """One watch on its own, so a bad watch does not take the others down with it."""
-    return parse_watchlist({"watches": [entry]})[0]
+    parsed = parse_watchlist({"watches": [entry]})
+    return parsed[0] if parsed else None  # None: a disabled watch
 
 
 def load_config(directory: Path) -> AppConfig:
@@ -192,7 +211,7 @@ def load_config(directory: Path) -> AppConfig:
 
     watch_path = directory / "watchlist.yaml"
     watch_doc = _read_yaml(watch_path)
-    watches = _entries(watch_doc, "watches", _parse_one_watch, problems)
+    watches = [w for w in _entries(watch_doc, "watches", _parse_one_watch, problems) if w]
     watches = _unique("name", watches, lambda w: w.name, watch_doc, problems)
     version = hashlib.sha256(watch_path.read_bytes()).hexdigest()[:16]
 

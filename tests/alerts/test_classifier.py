@@ -18,6 +18,8 @@ SEED = ROOT.parent / "shared" / "seed" / "budapest-summit-2025-fr.txt"
 @pytest.fixture(scope="module")
 def clf() -> Classifier:
     data = yaml.safe_load((ROOT / "config" / "watchlist.yaml").read_text(encoding="utf-8"))
+    for watch in data["watches"]:
+        watch["enabled"] = True  # include the example watch the shipped file leaves off
     return Classifier(parse_watchlist(data))
 
 

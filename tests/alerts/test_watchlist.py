@@ -38,7 +38,11 @@ def errors_for(mutate: Any) -> list[tuple[tuple[int | str, ...], str]]:
 
 
 def test_shipped_watchlist_parses() -> None:
-    watches = parse_watchlist(yaml.safe_load(CONFIG.read_text(encoding="utf-8")))
+    data = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    assert [w.name for w in parse_watchlist(data)] == ["ots"]  # the example ships disabled
+    for watch in data["watches"]:
+        watch["enabled"] = True
+    watches = parse_watchlist(data)
     assert [w.name for w in watches] == ["ots", "middle-corridor"]
     assert {r.id for r in watches[0].rules} >= {"ots.name", "ots.acronym", "ots.query"}
 

@@ -120,3 +120,22 @@ def test_a_bad_watch_is_named_with_its_line(config_dir: Path) -> None:
     problem = config.problems[0]
     assert problem.file == str(path) and problem.line is not None
     assert problem.line > original.count("\n")
+
+
+def test_a_key_written_twice_is_refused_with_both_lines(config_dir: Path) -> None:
+    (config_dir / "sources.yaml").write_text(
+        "sources:\n  - name: a\n    url: https://x.org/rss\n    type: feed\n    url: https://y.org/rss\n",
+        "utf-8",
+    )
+    with pytest.raises(
+        ConfigFileError, match=r"sources.yaml:5: .*'url' is written twice \(first on line 3\)"
+    ):
+        load_config(config_dir)
+
+
+def test_a_disabled_watch_is_validated_but_not_applied(config_dir: Path) -> None:
+    config = load_config(config_dir)
+    assert "middle-corridor" not in {w.name for w in config.watches}
+    path = config_dir / "watchlist.yaml"
+    path.write_text(path.read_text("utf-8").replace("enabled: false", "enabled: true"), "utf-8")
+    assert "middle-corridor" in {w.name for w in load_config(config_dir).watches}
