@@ -158,3 +158,20 @@ def _describe(exc: object) -> str:
     text = message() if callable(message) else str(exc)
     line = getattr(exc, "getLineNumber", None)
     return f"{text} (line {line()})" if callable(line) else text
+
+
+_LINK_HEADER = re.compile(r'<([^>]+)>\s*;\s*rel="?([^";]+)"?', re.IGNORECASE)
+
+
+def discover_hub(
+    feed: ParsedFeed, headers: Mapping[str, str], fetched_url: str
+) -> tuple[str | None, str]:
+    """The hub and topic a feed advertises; HTTP Link headers win over the feed's own links."""
+    hub, topic = feed.hub, feed.self_url or fetched_url
+    for target, rels in _LINK_HEADER.findall(headers.get("link", "")):
+        for rel in rels.lower().split():
+            if rel == "hub":
+                hub = target
+            elif rel == "self":
+                topic = target
+    return hub, topic

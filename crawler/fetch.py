@@ -135,6 +135,21 @@ class Fetcher:
             return self._result(current, response, body)
         raise FetchError(f"more than {MAX_REDIRECTS} redirects from {url}", url=url)
 
+    async def post_form(self, url: str, form: Mapping[str, str]) -> FetchResult:
+        """POST a form (WebSub subscription requests); same guard, timeouts and error tree."""
+        await self._guard(url)
+        try:
+            response = await self._client.post(url, data=dict(form))
+        except httpx.TimeoutException as exc:
+            raise FetchTimeout(
+                f"timed out after {self.policy.timeout:g}s posting to {url}", url=url
+            ) from exc
+        except httpx.ConnectError as exc:
+            raise _connect_error(url, exc) from exc
+        except httpx.HTTPError as exc:
+            raise FetchError(f"{type(exc).__name__} posting to {url}: {exc}", url=url) from exc
+        return self._result(url, response, response.content)
+
     async def allowed(self, url: str) -> bool:
         entry = await self._robots_for(url)
         return entry.parser is None or entry.parser.can_fetch(self.policy.user_agent, url)

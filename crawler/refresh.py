@@ -15,7 +15,7 @@ from pathlib import Path
 from crawler.crawl import crawl_site
 from crawler.errors import CrawlerError, HTTPStatusError
 from crawler.extract import extract_article
-from crawler.feeds import FeedEntry, ParsedFeed, parse_feed
+from crawler.feeds import FeedEntry, ParsedFeed, discover_hub, parse_feed
 from crawler.fetch import Fetcher
 from crawler.health import adaptive_interval
 from crawler.language import detect_language
@@ -44,6 +44,8 @@ class PollReport:
     error: str | None = None
     error_kind: str | None = None
     next_poll_at: datetime | None = None
+    hub: str | None = None  # a WebSub hub the feed advertises, for push delivery
+    topic: str | None = None  # the feed's own (self) URL, the topic to subscribe to
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ async def refresh_feed(source: Source, fetcher: Fetcher, store: ItemStore) -> Po
             )
             return PollReport(source.name, ok=True, not_modified=True, next_poll_at=next_poll)
         feed = parse_feed(result.content, result.url, result.headers)
-        candidates = [_to_item(entry, feed, source) for entry in feed.entries]
+        candidates = items_from_feed(feed, source)
         known = store.known_urls(item.url for item in candidates)
         fresh = [item for item in candidates if item.url not in known]
         if source.enrich:
@@ -94,12 +96,15 @@ async def refresh_feed(source: Source, fetcher: Fetcher, store: ItemStore) -> Po
             log.info(
                 "source %s: feed parsed with a recoverable error: %s", source.name, feed.warning
             )
+        hub, topic = discover_hub(feed, result.headers, result.url)
         return PollReport(
             source.name,
             ok=True,
             items_seen=len(candidates),
             items_new=len(stored),
             next_poll_at=next_poll,
+            hub=hub,
+            topic=topic,
         )
     except CrawlerError as exc:
         return _failed(source, store, exc)
@@ -151,6 +156,11 @@ def _failed(source: Source, store: ItemStore, exc: CrawlerError) -> PollReport:
     return PollReport(
         source.name, ok=False, error=message, error_kind=exc.kind, next_poll_at=next_poll
     )
+
+
+def items_from_feed(feed: ParsedFeed, source: Source) -> list[Item]:
+    """Normalized items of a parsed feed, whether polled or pushed (WebSub)."""
+    return [_to_item(entry, feed, source) for entry in feed.entries]
 
 
 def _to_item(entry: FeedEntry, feed: ParsedFeed, source: Source) -> Item:

@@ -89,3 +89,18 @@ items = Table(
     Column("simhash", BigInteger, nullable=False, server_default="0"),
     Column("fetched_at", UTCDateTime, nullable=False, index=True),
 )
+
+websub_subscriptions = Table(
+    "websub_subscriptions",
+    metadata,
+    Column("source", String(200), primary_key=True),
+    Column("hub", Text, nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("secret", String(64), nullable=False),  # HMAC key the hub signs pushes with
+    Column("state", String(12), nullable=False),  # requested, verified, denied
+    Column("requested_at", UTCDateTime),
+    Column("verified_at", UTCDateTime),
+    Column("lease_expires_at", UTCDateTime),
+    Column("last_push_at", UTCDateTime),
+    Column("last_error", Text),
+)

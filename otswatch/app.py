@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +52,16 @@ class App:
     destinations: dict[str, Destination]
     routes: list[Route]
     notes: list[str] = field(default_factory=list)  # why a destination is switched off, etc.
+    # One alerting pass at a time: classification and delivery must never run twice at once
+    # in this process, or a pending delivery could be attempted twice.
+    alerting: asyncio.Lock = field(default_factory=asyncio.Lock)
+    background: set[asyncio.Task[object]] = field(default_factory=set)
+
+    def spawn(self, work: Coroutine[object, object, object]) -> None:
+        """Run work in the background, keeping a reference so the task is not collected."""
+        task = asyncio.get_running_loop().create_task(work)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
 
     @property
     def user_agent(self) -> str:

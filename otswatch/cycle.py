@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo
 from alerts.flagging import ClassifyReport, classify_pending
 from alerts.outbox import DeliveryOutcome, deliver_due, plan_digest, plan_instant, plan_notice
 from alerts.routing import Route
+from crawler.errors import CrawlerError
 from crawler.fetch import Fetcher
 from crawler.refresh import PollReport, SiteCrawlOptions, refresh_source
 from crawler.store import SourceProblem, now_utc
 from crawler.types import Source
+from crawler.websub import WebSubStore, callback_url, needs_subscription, subscribe
 from otswatch.app import App
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,8 @@ def site_options(app: App) -> SiteCrawlOptions:
 
 async def poll(app: App, fetcher: Fetcher, source: Source) -> PollReport:
     report = await refresh_source(source, fetcher, app.items, site_options(app))
+    if report.ok and report.hub and report.topic and app.settings.public_url:
+        await ensure_subscription(app, fetcher, source, report.hub, report.topic)
     if report.ok:
         log.info(
             "source %s: %s",
@@ -48,6 +52,23 @@ async def poll(app: App, fetcher: Fetcher, source: Source) -> PollReport:
             else f"{report.items_new} new of {report.items_seen}",
         )
     return report
+
+
+async def ensure_subscription(
+    app: App, fetcher: Fetcher, source: Source, hub: str, topic: str
+) -> None:
+    """Subscribe (or renew) at the feed's WebSub hub; polling goes on as the fallback."""
+    assert app.settings.public_url
+    subscriptions = WebSubStore(app.engine)
+    if not needs_subscription(subscriptions.get(source.name), hub, topic, now_utc()):
+        return
+    callback = callback_url(app.settings.public_url, source.name)
+    try:
+        await subscribe(fetcher, subscriptions, source.name, hub, topic, callback)
+        log.info("source %s: asked %s for push delivery of %s", source.name, hub, topic)
+    except CrawlerError as exc:
+        subscriptions.update(source.name, last_error=f"subscription request failed: {exc}")
+        log.warning("source %s: WebSub subscription at %s failed: %s", source.name, hub, exc)
 
 
 async def poll_all(
@@ -86,35 +107,40 @@ async def check_sources(app: App, now: datetime | None = None) -> list[SourcePro
         plan_notice(app.alerts, operations, key, str(problem), now)
         app.items.mark_problem_reported(problem.source, now)
     if operations:
-        await deliver_due(app.alerts, app.destinations, now)
+        async with app.alerting:
+            await deliver_due(app.alerts, app.destinations, now)
     return problems
 
 
 async def classify_and_alert(
     app: App, now: datetime | None = None
 ) -> tuple[ClassifyReport, list[DeliveryOutcome]]:
-    now = now or now_utc()
-    report = await asyncio.to_thread(
-        classify_pending, app.alerts, app.classifier, app.config.watchlist_version
-    )
-    for route in app.routes:
-        plan_instant(app.alerts, route, now)
-    outcomes = await deliver_due(app.alerts, app.destinations, now, footer_notes=footer_notes(app))
-    return report, outcomes
+    async with app.alerting:
+        now = now or now_utc()
+        report = await asyncio.to_thread(
+            classify_pending, app.alerts, app.classifier, app.config.watchlist_version
+        )
+        for route in app.routes:
+            plan_instant(app.alerts, route, now)
+        outcomes = await deliver_due(
+            app.alerts, app.destinations, now, footer_notes=footer_notes(app)
+        )
+        return report, outcomes
 
 
 async def send_digest(
     app: App, route: Route, now: datetime | None = None, window_key: str | None = None
 ) -> list[DeliveryOutcome]:
-    now = now or now_utc()
-    await asyncio.to_thread(
-        classify_pending, app.alerts, app.classifier, app.config.watchlist_version
-    )
-    zone = ZoneInfo(route.digest.timezone) if route.digest else ZoneInfo("UTC")
-    key = window_key or now.astimezone(zone).strftime("%Y-%m-%dT%H:%M%z")
-    max_stories = route.digest.max_stories if route.digest else 40
-    plan_digest(app.alerts, route, key, now, max_stories=max_stories)
-    return await deliver_due(app.alerts, app.destinations, now, footer_notes=footer_notes(app))
+    async with app.alerting:
+        now = now or now_utc()
+        await asyncio.to_thread(
+            classify_pending, app.alerts, app.classifier, app.config.watchlist_version
+        )
+        zone = ZoneInfo(route.digest.timezone) if route.digest else ZoneInfo("UTC")
+        key = window_key or now.astimezone(zone).strftime("%Y-%m-%dT%H:%M%z")
+        max_stories = route.digest.max_stories if route.digest else 40
+        plan_digest(app.alerts, route, key, now, max_stories=max_stories)
+        return await deliver_due(app.alerts, app.destinations, now, footer_notes=footer_notes(app))
 
 
 async def run_once(app: App, *, digest: bool = True) -> CycleReport:

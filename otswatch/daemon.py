@@ -165,8 +165,9 @@ class Daemon:
             self._http.close()
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
-        if self._tasks:
-            _done, pending = await asyncio.wait(list(self._tasks), timeout=STOP_GRACE)
+        running = [*self._tasks, *self.app.background]
+        if running:
+            _done, pending = await asyncio.wait(running, timeout=STOP_GRACE)
             for task in pending:
                 task.cancel()
             if pending:

@@ -10,9 +10,12 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from crawler.store import now_utc
+from crawler.websub import WebSubStore, ingest_push, verify_intent
 from otswatch.app import App
+from otswatch.cycle import classify_and_alert
 
 log = logging.getLogger(__name__)
 MAX_REQUEST_LINE = 8192
@@ -84,6 +87,79 @@ def metrics(app: App) -> Answer:
 
 
 ROUTES: dict[str, Callable[[App], Answer]] = {"/health": health, "/metrics": metrics}
+MAX_BODY = 5_000_000
+WEBSUB_PREFIX = "/websub/"
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]  # lower-cased names
+    body: bytes
+
+
+async def read_request(reader: asyncio.StreamReader) -> Request:
+    line = await asyncio.wait_for(reader.readline(), timeout=10)
+    if len(line) > MAX_REQUEST_LINE:
+        raise ValueError("request line too long")
+    parts = line.decode("latin-1").split()
+    if len(parts) != 3:
+        raise ValueError(f"malformed request line {line[:80]!r}")
+    method, target, _version = parts
+    headers: dict[str, str] = {}
+    while True:
+        header = await asyncio.wait_for(reader.readline(), timeout=10)
+        if header in (b"\r\n", b"\n", b""):
+            break
+        name, _, value = header.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+        if len(headers) > 100:
+            raise ValueError("too many headers")
+    length = headers.get("content-length", "0")
+    if not length.isdigit() or int(length) > MAX_BODY:
+        raise ValueError(f"bad or too large Content-Length {length[:20]!r}")
+    body = (
+        await asyncio.wait_for(reader.readexactly(int(length)), timeout=30) if int(length) else b""
+    )
+    split = urlsplit(target)
+    return Request(method, unquote(split.path), dict(parse_qsl(split.query)), headers, body)
+
+
+async def websub_callback(app: App, request: Request) -> Answer:
+    """Hub -> us: verification of intent (GET) and content distribution (POST)."""
+    name = request.path.removeprefix(WEBSUB_PREFIX)
+    source = next((s for s in app.config.sources if s.name == name), None)
+    if source is None:
+        return Answer(404, "text/plain", b"unknown source\n")
+    subscriptions = WebSubStore(app.engine)
+    if request.method == "GET":
+        challenge = await asyncio.to_thread(verify_intent, subscriptions, name, request.query)
+        if challenge is None:
+            return Answer(404, "text/plain", b"no such subscription\n")
+        log.info("source %s: WebSub %s confirmed", name, request.query.get("hub.mode"))
+        return Answer(200, "text/plain", challenge.encode())
+    result = await asyncio.to_thread(
+        ingest_push, source, request.body, request.headers, subscriptions, app.items
+    )
+    if result.accepted:
+        log.info("source %s: pushed by its hub, %d new items", name, result.items_new)
+        if result.items_new:
+            app.spawn(classify_and_alert(app))  # big news goes out in seconds, not minutes
+    else:
+        log.warning("source %s: WebSub push ignored: %s", name, result.reason)
+    return Answer(202, "text/plain", b"accepted\n")  # 2xx either way, as the spec asks
+
+
+async def route(app: App, request: Request) -> Answer:
+    if request.path.startswith(WEBSUB_PREFIX) and request.method in ("GET", "POST"):
+        return await websub_callback(app, request)
+    if request.method != "GET":
+        return Answer(405, "text/plain", b"only GET\n")
+    if request.path in ROUTES:
+        return await asyncio.to_thread(ROUTES[request.path], app)
+    return Answer(404, "text/plain", b"try /health or /metrics\n")
 
 
 async def serve(app: App, address: str) -> asyncio.Server:
@@ -91,28 +167,16 @@ async def serve(app: App, address: str) -> asyncio.Server:
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            request = await asyncio.wait_for(reader.readline(), timeout=10)
-            while (await asyncio.wait_for(reader.readline(), timeout=10)) not in (
-                b"\r\n",
-                b"\n",
-                b"",
-            ):
-                pass  # headers are not needed
-            method, path = _parse(request)
-            if method != "GET":
-                answer = Answer(405, "text/plain", b"only GET\n")
-            elif path in ROUTES:
-                answer = await asyncio.to_thread(ROUTES[path], app)
-            else:
-                answer = Answer(404, "text/plain", b"try /health or /metrics\n")
+            answer = await route(app, await read_request(reader))
+            reason = {200: "OK", 202: "Accepted", 404: "Not Found", 405: "Method Not Allowed"}
             writer.write(
-                f"HTTP/1.1 {answer.status} {'OK' if answer.status == 200 else 'Error'}\r\n"
+                f"HTTP/1.1 {answer.status} {reason.get(answer.status, 'Error')}\r\n"
                 f"Content-Type: {answer.content_type}\r\nContent-Length: {len(answer.body)}\r\n"
                 "Connection: close\r\n\r\n".encode()
                 + answer.body
             )
             await writer.drain()
-        except (TimeoutError, ConnectionError, ValueError) as exc:
+        except (TimeoutError, ConnectionError, ValueError, asyncio.IncompleteReadError) as exc:
             log.debug("http endpoint: dropped a bad request: %s", exc)
         finally:
             writer.close()
@@ -120,12 +184,3 @@ async def serve(app: App, address: str) -> asyncio.Server:
     server = await asyncio.start_server(handle, host.strip("[]"), int(port))
     log.info("health endpoint on http://%s/health", address)
     return server
-
-
-def _parse(request_line: bytes) -> tuple[str, str]:
-    if len(request_line) > MAX_REQUEST_LINE:
-        raise ValueError("request line too long")
-    parts = request_line.decode("latin-1").split()
-    if len(parts) != 3:
-        raise ValueError(f"malformed request line {request_line[:80]!r}")
-    return parts[0], parts[1].split("?")[0]

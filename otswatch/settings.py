@@ -22,6 +22,8 @@ class Settings(BaseModel):
     email_to: tuple[str, ...] = ()
     slack_webhook_url: SecretStr | None = None
     http_addr: str = "127.0.0.1:8480"
+    # The address the outside world reaches the HTTP endpoint at; WebSub push is on when set.
+    public_url: str | None = None
     redis_url: str | None = None
     log_level: str = "INFO"
 
