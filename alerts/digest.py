@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from alerts.events import group_events
 from alerts.store import AlertStore, FlaggedItem
 from alerts.types import Digest, DigestEntry, SourceRef
 
@@ -28,15 +29,25 @@ def _rank(entry: FlaggedItem) -> tuple[int, float, datetime]:
 
 
 def build_entries(flagged: Sequence[FlaggedItem], store: AlertStore) -> list[DigestEntry]:
+    """One entry per event: the strongest story leads, every other outlet is 'also reported by'."""
     leaders = group_by_story(flagged)
     siblings = store.items_in_stories([e.item.story for e in leaders if e.item.story])
     entries = []
-    for lead in leaders:
+    for event in group_events(leaders):
+        lead = event[0]
         item, flag = lead.item, lead.flag
         assert item.id is not None
+        reports = [
+            other
+            for member in event
+            for other in siblings.get(member.item.story or "", [member.item])
+        ]
         others = [
-            SourceRef(name=other.source, url=other.url)
-            for other in siblings.get(item.story or "", [])
+            SourceRef(
+                name=other.source if other.lang == item.lang else f"{other.source} ({other.lang})",
+                url=other.url,
+            )
+            for other in reports
             if other.id != item.id and other.source != item.source
         ]
         unique_others = list({ref.name: ref for ref in others}.values())

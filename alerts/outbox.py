@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from alerts.destinations.base import DeliveryError, Destination
 from alerts.digest import build_entries, group_by_story, make_digest
+from alerts.events import group_events
 from alerts.routing import Route
 from alerts.store import AlertStore, FlaggedItem
 from alerts.types import Delivery
@@ -44,21 +45,26 @@ def _members(leaders: Sequence[FlaggedItem], flagged: Sequence[FlaggedItem]) -> 
 
 
 def plan_instant(store: AlertStore, route: Route, now: datetime) -> list[Delivery]:
+    """One instant alert per event and destination; an event already told is not told again,
+    even when more outlets (or languages) report it later: those wait for the digest."""
     planned: list[Delivery] = []
     if not route.instant_levels:
         return planned
+    flagged = store.flagged_items(
+        watches=route.watches,
+        levels=route.instant_levels,  # type: ignore[arg-type]
+        min_score=max(route.instant_min_score, route.min_score),
+        since=now - INSTANT_LOOKBACK,
+    )
+    events = group_events(group_by_story(flagged))
     for destination in route.destinations:
-        flagged = store.flagged_items(
-            watches=route.watches,
-            levels=route.instant_levels,  # type: ignore[arg-type]
-            min_score=max(route.instant_min_score, route.min_score),
-            since=now - INSTANT_LOOKBACK,
-            not_held_by=destination,
-        )
-        for lead in group_by_story(flagged):
-            members = [f.item for f in _members([lead], flagged)]
+        for event in events:
+            stories = [lead.item.story or lead.item.url for lead in event]
+            if store.held_stories(destination, stories):
+                continue
+            members = [f.item for f in _members(event, flagged)]
             delivery = store.create_delivery(
-                destination, f"instant:{route.name}:{lead.item.story}", "instant", members, now
+                destination, f"instant:{route.name}:{stories[0]}", "instant", members, now
             )
             if delivery is not None:
                 planned.append(delivery)

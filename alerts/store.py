@@ -122,6 +122,22 @@ class AlertStore:
             for row in rows
         ]
 
+    def held_stories(self, destination: str, story_keys: Sequence[str]) -> set[str]:
+        """Which of these stories are pending or sent to the destination already."""
+        if not story_keys:
+            return set()
+        query = (
+            select(delivery_items.c.story)
+            .join(deliveries, deliveries.c.id == delivery_items.c.delivery_id)
+            .where(
+                deliveries.c.destination == destination,
+                deliveries.c.status.in_(_HOLDING),
+                delivery_items.c.story.in_(list(story_keys)),
+            )
+        )
+        with self.engine.connect() as conn:
+            return set(conn.execute(query).scalars())
+
     def items_in_stories(self, story_keys: Sequence[str]) -> dict[str, list[Item]]:
         found: dict[str, list[Item]] = {}
         if not story_keys:

@@ -32,7 +32,10 @@ def stores(request: pytest.FixtureRequest) -> tuple[ItemStore, AlertStore]:
 
 
 def flag_items(
-    items: ItemStore, alerts: AlertStore, specs: list[tuple[str, str, str, str, float]]
+    items: ItemStore,
+    alerts: AlertStore,
+    specs: list[tuple[str, str, str, str, float]],
+    summary: str | None = None,
 ) -> list[Item]:
     """specs: (url, source, title, level, score); stores, then classifies with fixed verdicts."""
     now = now_utc()
@@ -40,7 +43,7 @@ def flag_items(
         Item(
             url=u,
             title=t,
-            summary=BODY if lvl == "core" else f"{t}. Unrelated text about {u}.",
+            summary=summary or (BODY if lvl == "core" else f"{t}. Unrelated text about {u}."),
             source=s,
             published=now - timedelta(hours=1),
         )
@@ -189,3 +192,69 @@ def test_unconfigured_destination_keeps_the_delivery_waiting(
     plan_digest(alerts, route(), "w1", now)
     assert asyncio.run(deliver_due(alerts, {}, now)) == []
     assert alerts.list_deliveries()[0].status == "pending"
+
+
+def test_a_wire_story_on_three_outlets_is_one_digest_entry(
+    stores: tuple[ItemStore, AlertStore],
+) -> None:
+    items, alerts = stores
+    copies = [
+        ("https://a.org/1", "wire-a", "OTS leaders adopt the Budapest Declaration"),
+        ("https://b.org/x?id=7", "wire-b", "OTS leaders adopt the Budapest Declaration"),
+        (
+            "https://c.org/news/77",
+            "wire-c",
+            "OTS leaders adopt Budapest Declaration at informal summit",
+        ),
+    ]
+    stored = flag_items(items, alerts, [(u, s, t, "core", 0.9) for u, s, t in copies])
+    assert len({i.story for i in stored}) == 1  # near-duplicates clustered at storage
+    with WebhookSink() as sink:
+        now = now_utc()
+        plan_digest(alerts, route(instant="none"), "w1", now)
+        [outcome] = asyncio.run(
+            deliver_due(alerts, {"hook": WebhookDestination("hook", sink.url)}, now)
+        )
+        assert outcome.ok and outcome.stories == 1
+        body = sink.wait_for(1)[0].body.decode()
+    assert "wire-b" in body and "wire-c" in body
+
+
+def test_later_reports_of_an_event_already_alerted_wait_for_the_digest(
+    stores: tuple[ItemStore, AlertStore],
+) -> None:
+    items, alerts = stores
+    flag_items(
+        items,
+        alerts,
+        [
+            (
+                "https://a.org/s",
+                "wire-a",
+                "Turkic leaders meet in Budapest as Viktor Orbán hosts Tokayev",
+                "core",
+                0.95,
+            )
+        ],
+        summary="The informal summit of the Organization of Turkic States opened in Hungary.",
+    )
+    now = now_utc()
+    assert len(plan_instant(alerts, route(instant="core", instant_min_score=0.8), now)) == 1
+    # the same event, another outlet, another language, an hour later
+    flag_items(
+        items,
+        alerts,
+        [
+            (
+                "https://ru.org/s",
+                "novosti",
+                "Саммит в Будапеште: Виктор Орбан принял Токаева",
+                "core",
+                0.95,
+            )
+        ],
+        summary="Неформальный саммит Организации тюркских государств открылся в Венгрии.",
+    )
+    assert plan_instant(alerts, route(instant="core", instant_min_score=0.8), now) == []
+    [digest] = plan_digest(alerts, route(), "w1", now)
+    assert len(digest.item_ids) == 1  # the Russian report, in the digest
