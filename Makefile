@@ -36,6 +36,7 @@ lint: $(VENV)/.installed-dev
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed
