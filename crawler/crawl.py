@@ -40,6 +40,7 @@ class CrawlReport:
     items_new: int
     error: str | None
     seconds: float
+    articles_seen: int = 0  # article links found, stored before or now: 0 hints at a layout change
 
 
 # -- Source <-> JSON ------------------------------------------------------------------------
@@ -131,6 +132,7 @@ async def crawl_site(
         ok=bool(parsed.get("ok")) and proc.returncode == 0,
         pages=int(parsed.get("pages", 0)),
         items_new=int(parsed.get("items_new", 0)),
+        articles_seen=int(parsed.get("articles_seen", 0)),
         error=parsed.get("error") or (None if proc.returncode == 0 else f"exit {proc.returncode}"),
         seconds=round(time.monotonic() - started, 3),
     )
@@ -188,11 +190,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"crawler.crawl: bad arguments: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
     try:
-        pages, items_new, error = _run_crawl(source, args, overrides)
+        pages, items_new, error, seen = _run_crawl(source, args, overrides)
     except ImportError as exc:
-        pages, items_new, error = 0, 0, f"{type(exc).__name__}: {exc}"
+        pages, items_new, error, seen = 0, 0, f"{type(exc).__name__}: {exc}", 0
     report = CrawlReport(
-        source.name, error is None, pages, items_new, error, round(time.monotonic() - started, 3)
+        source.name,
+        error is None,
+        pages,
+        items_new,
+        error,
+        round(time.monotonic() - started, 3),
+        articles_seen=seen,
     )
     print(json.dumps(asdict(report), ensure_ascii=False), flush=True)
     if error:
@@ -202,15 +210,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run_crawl(
     source: Source, args: argparse.Namespace, overrides: dict[str, object]
-) -> tuple[int, int, str | None]:
+) -> tuple[int, int, str | None, int]:
     from scrapy.crawler import CrawlerProcess
 
-    from crawler.pipelines import ITEMS_NEW_STAT, STORE_ERROR_STAT
+    from crawler.pipelines import ITEMS_NEW_STAT, SKIPPED_KNOWN_STAT, STORE_ERROR_STAT
     from crawler.scrapy_settings import scrapy_settings
     from crawler.spiders.news import NewsSpider
 
     if source.type != "site":
-        return 0, 0, f"source {source.name!r} is of type {source.type!r}, not 'site'"
+        return 0, 0, f"source {source.name!r} is of type {source.type!r}, not 'site'", 0
     settings = scrapy_settings(
         user_agent=args.user_agent,
         db_url=args.db_url,
@@ -221,7 +229,7 @@ def _run_crawl(
     )
     error = _check_store(args.db_url)
     if error:
-        return 0, 0, error
+        return 0, 0, error, 0
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, source=source)
@@ -230,16 +238,17 @@ def _run_crawl(
     stats = crawler.stats.get_stats() if crawler.stats else {}
     pages = int(stats.get("response_received_count", 0))
     items_new = int(stats.get(ITEMS_NEW_STAT, 0))
+    seen = int(stats.get("item_scraped_count", 0)) + int(stats.get(SKIPPED_KNOWN_STAT, 0))
     spider = crawler.spider
     reason = str(stats.get("finish_reason", "not finished"))
     if stats.get(STORE_ERROR_STAT):
-        return pages, items_new, f"store failed: {stats[STORE_ERROR_STAT]}"
+        return pages, items_new, f"store failed: {stats[STORE_ERROR_STAT]}", seen
     if isinstance(spider, NewsSpider) and spider.start_successes == 0:
         causes = "; ".join(spider.start_failures) or "no response from the start pages"
-        return pages, items_new, f"start pages failed: {causes}"
+        return pages, items_new, f"start pages failed: {causes}", seen
     if reason not in _OK_FINISH_REASONS:
-        return pages, items_new, f"crawl ended early: {reason}"
-    return pages, items_new, None
+        return pages, items_new, f"crawl ended early: {reason}", seen
+    return pages, items_new, None, seen
 
 
 def _check_store(db_url: str) -> str | None:

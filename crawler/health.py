@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-ProblemKind = Literal["failing", "blocked", "silent"]
+ProblemKind = Literal["failing", "blocked", "silent", "empty"]
 
 HISTORY = timedelta(days=28)  # the window a source's normal rate is measured over
 MIN_HISTORY_ITEMS = 6  # below this the rate is too uncertain to call anything silence
 SILENCE_FACTOR = 4.0  # silent after this many normal gaps without a new item
 MIN_SILENCE = timedelta(hours=24)
 FAILING_AFTER = 3
+EMPTY_AFTER = 3  # successful polls in a row with no article at all
 BLOCKED_STATUSES = frozenset({401, 403, 429, 451})
 ADAPTIVE_CEILING = 4  # an adaptive interval never exceeds this many configured intervals
 MAX_INTERVAL = timedelta(hours=6)
@@ -50,6 +51,7 @@ def assess(
     last_status: int | None,
     last_error: str | None,
     now: datetime,
+    consecutive_empty: int = 0,
 ) -> Problem | None:
     if consecutive_failures >= FAILING_AFTER and last_status in BLOCKED_STATUSES:
         return Problem(
@@ -59,6 +61,12 @@ def assess(
         )
     if consecutive_failures >= FAILING_AFTER:
         return Problem("failing", f"{consecutive_failures} failed polls in a row: {last_error}")
+    if consecutive_empty >= EMPTY_AFTER and stats.items_in_history:
+        return Problem(
+            "empty",
+            f"{consecutive_empty} polls in a row found no article at all, though it gave "
+            f"{stats.items_in_history} in the last {HISTORY.days} days (layout change?)",
+        )
     gap = stats.normal_gap
     if gap is not None and stats.newest_seen is not None:
         quiet = now - stats.newest_seen

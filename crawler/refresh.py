@@ -91,6 +91,7 @@ async def refresh_feed(source: Source, fetcher: Fetcher, store: ItemStore) -> Po
             etag=result.etag,
             last_modified=result.last_modified,
             next_poll_at=next_poll,
+            empty=not feed.entries,
         )
         if feed.warning:
             log.info(
@@ -128,7 +129,11 @@ async def refresh_site(source: Source, store: ItemStore, options: SiteCrawlOptio
         return PollReport(source.name, ok=False, error=message, error_kind="crawl")
     next_poll = _next_poll(source, store)
     store.record_success(
-        source.name, items_new=report.items_new, next_poll_at=next_poll, keep_validators=True
+        source.name,
+        items_new=report.items_new,
+        next_poll_at=next_poll,
+        keep_validators=True,
+        empty=report.articles_seen == 0,
     )
     return PollReport(
         source.name,

@@ -65,6 +65,8 @@ sources = Table(
     Column("last_items_new", Integer, nullable=False, server_default="0"),
     Column("updated_at", UTCDateTime),
     Column("last_status", Integer),  # HTTP status of the last failure, when there was one
+    # Successful polls in a row that found no article at all (a layout change, an emptied feed).
+    Column("consecutive_empty", Integer, nullable=False, server_default="0"),
     # The current problem episode (silent, blocked, failing), reported once per episode.
     Column("problem", String(20)),
     Column("problem_detail", Text),

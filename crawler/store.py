@@ -190,7 +190,9 @@ class ItemStore:
         last_modified: str | None = None,
         next_poll_at: datetime | None = None,
         keep_validators: bool = False,
+        empty: bool | None = None,
     ) -> None:
+        """`empty`: the poll found no article at all (None: cannot tell, e.g. 304)."""
         values: dict[str, Any] = {
             "last_success_at": now_utc(),
             "consecutive_failures": 0,
@@ -201,6 +203,8 @@ class ItemStore:
         }
         if not keep_validators:
             values.update(etag=etag, last_modified=last_modified)
+        if empty is not None:
+            values["consecutive_empty"] = sources.c.consecutive_empty + 1 if empty else 0
         with self.engine.begin() as conn:
             conn.execute(update(sources).where(sources.c.name == name).values(**values))
 
@@ -261,6 +265,7 @@ class ItemStore:
                 last_status=row.last_status,
                 last_error=row.last_error,
                 now=now,
+                consecutive_empty=row.consecutive_empty,
             )
             values: dict[str, Any]
             if found is None:

@@ -121,3 +121,51 @@ def test_problem_episodes_are_reported_once_to_operations(tmp_path: Path) -> Non
         _seed(store, "quiet", 1, now_utc() + timedelta(seconds=1), batch="b")
         assert asyncio.run(check_sources(app)) == []
         assert {h.name: h.problem for h in store.health()} == {"lively": None, "quiet": None}
+
+
+def test_a_source_whose_yield_collapses_is_reported() -> None:
+    history = stats(40, timedelta(hours=2))
+    problem = assess(
+        history,
+        consecutive_failures=0,
+        last_status=None,
+        last_error=None,
+        now=NOW,
+        consecutive_empty=3,
+    )
+    assert problem is not None and problem.kind == "empty" and "layout change" in problem.detail
+    assert (
+        assess(
+            history,
+            consecutive_failures=0,
+            last_status=None,
+            last_error=None,
+            now=NOW,
+            consecutive_empty=2,
+        )
+        is None
+    )
+    brand_new = stats(0, timedelta(0))
+    assert (
+        assess(
+            brand_new,
+            consecutive_failures=0,
+            last_status=None,
+            last_error=None,
+            now=NOW,
+            consecutive_empty=5,
+        )
+        is None
+    )
+
+
+def test_empty_polls_are_counted_on_the_row_and_reset(tmp_path: Path) -> None:
+    store = ItemStore(open_database(f"sqlite:///{tmp_path / 'db.sqlite'}"))
+    store.sync_sources([Source("site", "https://site.example.org/", "site")])
+    _seed(store, "site", 10, now_utc())
+    for _ in range(3):
+        store.record_success("site", items_new=0, empty=True)
+    [problem] = store.refresh_problems()
+    assert problem.kind == "empty"
+    store.record_success("site", items_new=1, empty=False)
+    assert store.refresh_problems() == []

@@ -14,6 +14,7 @@ import argparse
 import json
 import subprocess
 import sys
+import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -160,6 +161,24 @@ def run_classifier(config: Path, data: Path) -> dict[str, Got]:
     return results
 
 
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson interval: with a few hundred items, a point estimate alone overstates certainty."""
+    if n == 0:
+        return (0.0, 1.0)
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def undeclared_copy(gold: list[Gold], folder: Path) -> Path:
+    """The same items without `lang`, so language id is measured, not echoed back."""
+    path = folder / "holdout-nolang.jsonl"
+    rows = (json.dumps({"id": g.id, "title": g.title, "summary": g.summary}) for g in gold)
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
 def fmt(x: float) -> str:
     return f"{x:.3f}"
 
@@ -199,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
 
     gold = load_gold(ns.data)
     got = run_classifier(ns.config, ns.data)
+    with tempfile.TemporaryDirectory() as tmp:
+        got_nolang = run_classifier(ns.config, undeclared_copy(gold, Path(tmp)))
     missing = [g.id for g in gold if g.id not in got]
     if missing:
         print(f"CLI returned no verdict for {len(missing)} items: {missing[:10]}")
@@ -207,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     overall = Counts()
     by_lang: dict[str, Counts] = defaultdict(Counts)
     by_key: dict[str, Counts] = defaultdict(Counts)
+    by_pass: dict[str, Counts] = defaultdict(Counts)
     lang_ok: dict[str, list[bool]] = defaultdict(list)
     level_ok = 0
     level_n = 0
@@ -217,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         by_lang[g.lang].add(g.label, r.flagged)
         if g.lang in SCRIPTED_LANGS:
             by_key[g.lang_key].add(g.label, r.flagged)
+        by_pass["pass2" if g.note.startswith("[pass2]") else "pass1"].add(g.label, r.flagged)
         lang_ok[g.lang_key].append(r.lang == g.lang)
         if g.label and not r.flagged:
             failures[f"missed {g.level} item"].append(describe(g, r))
@@ -237,12 +260,29 @@ def main(argv: list[str] | None = None) -> int:
         f"f1={fmt(overall.f1)}  (tp={overall.tp} fp={overall.fp} fn={overall.fn} "
         f"tn={overall.tn})"
     )
+    p_lo, p_hi = wilson(overall.tp, overall.tp + overall.fp)
+    r_lo, r_hi = wilson(overall.tp, overall.tp + overall.fn)
+    print(
+        f"  95% interval: precision [{fmt(p_lo)}, {fmt(p_hi)}]  recall [{fmt(r_lo)}, {fmt(r_hi)}]"
+    )
     print()
     print("\n".join(table(sorted(by_lang.items(), key=lambda kv: -kv[1].n))))
+    if len(by_pass) > 1:
+        print()
+        print("by writing pass (pass2 = harder phrasings added after the first run):")
+        print("\n".join(table(sorted(by_pass.items()))))
     print()
     print("by script (languages written in two scripts):")
     print("\n".join(table(sorted(by_key.items()))))
     print()
+    blind_ok = sum(1 for g in gold if g.id in got_nolang and got_nolang[g.id].lang == g.lang)
+    flag_changes = [
+        g.id for g in gold if g.id in got_nolang and got_nolang[g.id].flagged != got[g.id].flagged
+    ]
+    print(
+        f"language id without declared lang: {fmt(blind_ok / len(gold))} ({blind_ok}/{len(gold)}); "
+        f"verdicts that change when lang is withheld: {flag_changes or 'none'}"
+    )
     total_ok = sum(sum(v) for v in lang_ok.values())
     total = sum(len(v) for v in lang_ok.values())
     print(f"language id accuracy: {fmt(total_ok / total)} ({total_ok}/{total})")

@@ -20,6 +20,9 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("sources") as batch:
         batch.add_column(sa.Column("last_status", sa.Integer(), nullable=True))
+        batch.add_column(
+            sa.Column("consecutive_empty", sa.Integer(), server_default="0", nullable=False)
+        )
         batch.add_column(sa.Column("problem", sa.String(length=20), nullable=True))
         batch.add_column(sa.Column("problem_detail", sa.Text(), nullable=True))
         batch.add_column(sa.Column("problem_since", crawler.schema.UTCDateTime(), nullable=True))
@@ -41,5 +44,6 @@ def downgrade() -> None:
             "problem_detail",
             "problem",
             "last_status",
+            "consecutive_empty",
         ):
             batch.drop_column(column)
