@@ -7,7 +7,7 @@ COPY pyproject.toml README.md LICENSE ./
 COPY crawler ./crawler
 COPY alerts ./alerts
 COPY otswatch ./otswatch
-RUN pip install ".[postgres]" && useradd --create-home --uid 10001 otswatch
+RUN pip install ".[postgres,scale-out]" && useradd --create-home --uid 10001 otswatch
 COPY config ./config
 USER otswatch
 ENV OTSWATCH_CONFIG_DIR=/app/config OTSWATCH_HTTP_ADDR=0.0.0.0:8480

@@ -20,6 +20,7 @@ from alerts.destinations.webhook import WebhookDestination
 from alerts.routing import DestinationsFile, DestinationSpec, Route, RouteSpec, resolve_route
 from alerts.store import AlertStore
 from crawler.fetch import FetchPolicy
+from crawler.leases import Leases, make_leases
 from crawler.store import ItemStore
 from otswatch import __version__
 from otswatch.config import AppConfig, load_config
@@ -51,6 +52,7 @@ class App:
     fetch_policy: FetchPolicy
     destinations: dict[str, Destination]
     routes: list[Route]
+    leases: Leases
     notes: list[str] = field(default_factory=list)  # why a destination is switched off, etc.
     # One alerting pass at a time: classification and delivery must never run twice at once
     # in this process, or a pending delivery could be attempted twice.
@@ -105,6 +107,7 @@ def build_app(
         ),
         destinations=destinations,
         routes=routes,
+        leases=make_leases(settings.redis_url),
         notes=notes,
     )
     app.items.sync_sources([s for s in config.sources if s.enabled])

@@ -29,6 +29,7 @@ from otswatch.http import serve
 log = logging.getLogger(__name__)
 
 STOP_GRACE = 5.0  # seconds given to running jobs after SIGTERM before they are cancelled
+LEASE_RETRY = timedelta(seconds=30)  # earliest retry of a source another process is polling
 
 
 class Daemon:
@@ -119,8 +120,13 @@ class Daemon:
         assert self._fetcher is not None
         when = now_utc() + source.interval
         try:
-            report = await poll(self.app, self._fetcher, source)
-            when = report.next_poll_at or when
+            if self.app.leases.acquire(source.name, source.interval * 0.9):
+                report = await poll(self.app, self._fetcher, source)
+                when = report.next_poll_at or when
+            else:  # another process holds this source's lease: follow the shared schedule
+                stored = self.app.items.feed_state(source.name).next_poll_at
+                when = max(stored, now_utc() + LEASE_RETRY) if stored else when
+                log.debug("source %s: polled by another process", source.name)
         finally:
             if not self.stopping.is_set():
                 self._schedule_poll(source, when)

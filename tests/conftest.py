@@ -56,3 +56,18 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"{SHARED} is absent (the shared corpora live beside the checkout)")
     return SHARED
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """Redis on 127.0.0.1:6379. Required in CI (fails there), skipped elsewhere."""
+    import redis
+
+    url = os.environ.get("OTSWATCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except (redis.RedisError, OSError) as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis is required in CI and not reachable: {exc}")
+        pytest.skip(f"Redis not reachable: {exc}")
+    return url
