@@ -19,6 +19,7 @@ from crawler.feeds import FeedEntry, ParsedFeed, discover_hub, parse_feed
 from crawler.fetch import Fetcher
 from crawler.health import adaptive_interval
 from crawler.language import detect_language
+from crawler.normalize import canonical_url
 from crawler.store import ItemStore, now_utc
 from crawler.types import Item, Source
 
@@ -206,6 +207,7 @@ async def _enrich(items: list[Item], fetcher: Fetcher, source: Source) -> list[I
         )
         items[index] = replace(
             item,
+            url=canonical_url(result.url),  # where a redirect really led: one story, one URL
             text=article.text,
             author=item.author or article.author,
             lang=lang,

@@ -79,10 +79,12 @@ def health_table(health: Sequence[SourceHealth]) -> str:
         [
             h.name,
             h.type,
-            "FAILING" if h.consecutive_failures else ("ok" if h.last_success else "new"),
+            (h.problem or "failing").upper()
+            if h.problem or h.consecutive_failures
+            else ("ok" if h.last_success else "new"),
             _ago(h.last_success),
             str(h.consecutive_failures),
-            str(h.items_last_7d),
+            f"{h.items_last_7d / 7:.1f}",
             _ago(h.newest_item),
             _ago(h.next_poll),
             (h.last_error or "")[:90] if h.consecutive_failures else "",
@@ -90,7 +92,7 @@ def health_table(health: Sequence[SourceHealth]) -> str:
         for h in health
     ]
     return table(
-        ["source", "type", "state", "last ok", "fails", "items 7d", "newest", "next", "last error"],
+        ["source", "type", "state", "last ok", "fails", "per day", "newest", "next", "error"],
         rows,
     )
 
