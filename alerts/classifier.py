@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import ahocorasick
 
-from alerts.query import Result, TokenStream
-from alerts.textnorm import Folded, normalize
+from alerts.query import Query, Result, TokenStream, haystack_of
+from alerts.textnorm import Folded, clean_markup, is_upper_text, normalize
 from alerts.types import Document, Evidence, Field, Level, Verdict
 from alerts.watchlist import Exclusion, Pattern, Rule, Watch
 from crawler.language import detect_language
@@ -58,8 +58,12 @@ class _Item:
     lang: str
     fields: dict[Field, Folded]
     candidates: dict[Field, set[Pattern]]
+    haystack: str = ""
+    cut: dict[Field, str] = field(default_factory=dict)  # tails of fields ending in "..."
+    upper: frozenset[Field] = frozenset()  # fields written in capitals (all-caps headlines)
     _stream: TokenStream | None = None
     _title_stream: TokenStream | None = None
+    _bilateral: dict[str, bool] = field(default_factory=dict)
 
     @property
     def stream(self) -> TokenStream:
@@ -141,15 +145,23 @@ class Classifier:
         lang, _conf = detect_language(sample, declared=_plausible(doc.lang))
         fields: dict[Field, Folded] = {}
         candidates: dict[Field, set[Pattern]] = {}
+        cut: dict[Field, str] = {}
+        upper: set[Field] = set()
         for name, raw in zip(_FIELDS, (doc.title, doc.summary, doc.text), strict=True):
-            folded = normalize(raw or "")
+            folded = normalize(clean_markup(raw or ""))
             fields[name] = folded
             found: set[Pattern] = set()
             if not self._empty and folded.text:
                 for _end, pats in self._automaton.iter(folded.text):
                     found.update(pats)
             candidates[name] = found
-        return _Item(doc, lang, fields, candidates)
+            end = folded.text.rstrip(" ])")
+            if end.endswith(".."):
+                cut[name] = folded.text[-_CUT_TAIL:]
+            if name == "title" and is_upper_text(folded.original):
+                upper.add(name)
+        haystack = haystack_of(list(fields.items()))
+        return _Item(doc, lang, fields, candidates, haystack, cut, frozenset(upper))
 
     def _pattern_hits(self, rule_or_ex: Rule | Exclusion, item: _Item) -> list[Hit]:
         out: list[Hit] = []
@@ -159,7 +171,7 @@ class Classifier:
                 continue
             for p in [p for p in rule_or_ex.patterns if p in found]:
                 for m in p.regex.finditer(folded.text):
-                    if p.acronym and not _acronym_shape(folded, m):
+                    if p.acronym and not _acronym_shape(folded, m, fname in item.upper):
                         continue
                     a, b = m.span()
                     if isinstance(rule_or_ex, Rule):
@@ -184,6 +196,26 @@ class Classifier:
                         )
         return out
 
+    def _cut_hits(self, rule: Rule, item: _Item) -> list[Hit]:
+        """A name cut off by a truncated title or summary ("...within the Organization of
+        Turkic..."): matched on the tail of the field when it holds one of the rule's stems."""
+        out: list[Hit] = []
+        for fname, tail in item.cut.items():
+            if not any(st in tail for st in rule.cut_stems):
+                continue
+            folded = item.fields[fname]
+            offset = len(folded.text) - len(tail)
+            for p in rule.patterns:
+                m = p.cut.search(tail) if p.cut is not None else None
+                if m is None:
+                    continue
+                a, b = m.start(1) + offset, m.end(1) + offset
+                name = f"{rule.id}+truncated" if p.lang == "any" else f"{rule.id}.{p.lang}+truncated"
+                w = rule.weight * FIELD_FACTOR[fname]
+                out.append(Hit(rule, name, fname, a, b, folded.original_text(a, b), w))
+                break
+        return out
+
     def _query_hits(self, rule: Rule, result: Result, item: _Item) -> list[Hit]:
         toks = item.stream.tokens
         out = []
@@ -198,21 +230,19 @@ class Classifier:
 
     def _rule_hits(self, rule: Rule, item: _Item) -> list[Hit]:
         hits = self._pattern_hits(rule, item)
+        if item.cut and rule.cut_stems:
+            hits.extend(self._cut_hits(rule, item))
         for rx in rule.regexes:
             for fname, folded in item.fields.items():
                 for m in rx.finditer(folded.original):
                     w = rule.weight * FIELD_FACTOR[fname]
                     # regexes run on original text; spans are kept only for display
                     hits.append(Hit(rule, rule.id, fname, -1, -1, m.group(), w))
-        if rule.query is not None and rule.query.may_match(self._haystack(item)):
+        if rule.query is not None and rule.query.may_match(item.haystack):
             result = rule.query.evaluate(item.stream)
             if result.matched:
                 hits.extend(self._query_hits(rule, result, item))
         return hits
-
-    @staticmethod
-    def _haystack(item: _Item) -> str:
-        return "\n".join(f.text for f in item.fields.values())
 
     def _judge(self, watch: Watch, item: _Item) -> Judgement:
         j = Judgement(watch)
@@ -254,12 +284,12 @@ class Classifier:
                 out.append((ex, ex.query.source))
         return out
 
-    def _framed(self, watch: Watch, hit: Hit, item: _Item) -> bool:
-        """Whether a mention sits next to a framing cue ("within the", "в рамках"...)."""
-        if watch.framing is None or hit.start < 0:
+    def _near_cue(self, cue: Query | None, window: int, hit: Hit, item: _Item) -> bool:
+        """Whether a mention sits within `window` words of a match of the `cue` query."""
+        if cue is None or hit.start < 0:
             return False
         stream = item.stream
-        result = watch.framing.evaluate(stream)
+        result = cue.evaluate(stream)
         if not result.matched:
             return False
         toks = stream.tokens
@@ -268,23 +298,52 @@ class Classifier:
         ]
         if not mine:
             return False
-        lo, hi = min(mine) - watch.framing_window, max(mine) + watch.framing_window
+        lo, hi = min(mine) - window, max(mine) + window
         return any(
             lo <= toks[c.first].pos <= hi or lo <= toks[c.last].pos <= hi for c in result.hits
         )
+
+    def _framed(self, watch: Watch, hit: Hit, item: _Item) -> bool:
+        """Whether a mention sits next to a framing cue ("within the", "в рамках"...)."""
+        return self._near_cue(watch.framing, watch.framing_window, hit, item)
+
+    def _bilateral(self, watch: Watch, item: _Item, title_only: bool) -> bool:
+        """Whether the item (or its title) reads as a two-party story: talks, a call, visits."""
+        if watch.bilateral is None:
+            return False
+        key = f"{watch.name}:{title_only}"
+        if key not in item._bilateral:
+            stream = item.title_stream if title_only else item.stream
+            item._bilateral[key] = watch.bilateral.matches(stream)
+        return item._bilateral[key]
 
     def _level(self, watch: Watch, hits: list[Hit], item: _Item) -> tuple[Level, str]:
         core = [h for h in hits if h.rule.level == "core"]
         if not core:
             return "related", "only evidence of related bodies/labels"
+        framed = {id(h): self._framed(watch, h, item) for h in core}
+        bilateral_title = self._bilateral(watch, item, title_only=True)
         for h in core:
-            if h.field == "title" and not self._framed(watch, h, item):
+            if h.field == "title" and not framed[id(h)] and not bilateral_title:
                 return "core", f"core evidence in the title: {h.text!r}"
-        for h in core:
-            if h.rule.id in watch.core_rules and not self._framed(watch, h, item):
-                return "core", f"{h.rule.id} names the organization's own event: {h.text!r}"
-        if any(h.field == "title" and h.rule.level == "related" for h in hits):
+        bilateral = bilateral_title or self._bilateral(watch, item, title_only=False)
+        if not bilateral:
+            for h in core:
+                if framed[id(h)]:
+                    continue
+                if h.rule.id in watch.core_rules:
+                    return "core", f"{h.rule.id} names the organization's own event: {h.text!r}"
+                if self._near_cue(watch.event, watch.event_window, h, item):
+                    return "core", f"the organization's own event (summit...): {h.text!r}"
+        title_related = {h.rule.id for h in hits if h.field == "title" and h.rule.level == "related"}
+        if title_related and title_related <= watch.label_rules:
+            return "core", "the title names the organization's own label, the item its name"
+        if title_related:
             return "related", "the title is about a related body or label"
+        if bilateral:
+            return "related", "a two-party story (talks, call, visit) that mentions the organization"
+        if all(framed.values()):
+            return "related", "every mention frames the organization ('within the ...')"
         if watch.subject is not None and watch.subject.matches(item.title_stream):
             return "core", "the title is about the organization's own business (subject query)"
         if any(h.field == "title" for h in core):
@@ -302,13 +361,18 @@ class Classifier:
         return Verdict(j.watch.name, True, j.level, j.score, tuple(evidence), item.lang)
 
 
-def _acronym_shape(folded: Folded, m: re.Match[str]) -> bool:
-    """Capitals, and a suffix glued on only after an apostrophe or in lower case (ТМУнун)."""
+def _acronym_shape(folded: Folded, m: re.Match[str], all_caps: bool = False) -> bool:
+    """Capitals, and a suffix glued on only after an apostrophe or in lower case (ТМУнун),
+    or in capitals too when the whole headline is (TDTGA ÜYE ÜLKELER)."""
     if not folded.original_text(*m.span(1)).isupper():
         return False
     if m.group(2) is None or m.group(2).startswith("'"):
         return True
-    return folded.original_text(*m.span(2)).islower()
+    suffix = folded.original_text(*m.span(2))
+    return suffix.islower() or (all_caps and suffix.isupper())
+
+
+_CUT_TAIL = 160  # characters at the end of a truncated field searched for a cut-off name
 
 
 _EXCL_RULE = Rule("exclusion", "related", 0.0, (), (), None, None)

@@ -26,8 +26,11 @@ from alerts.textnorm import Folded, fold_pattern
 
 _FIELD_GAP = 10_000  # token positions between two fields: no phrase or NEAR spans a gap
 _MAX_NEAR = 1000
-_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
-_WORD = re.compile(r"[^\W_]+")
+# Han and kana are written without spaces: each character is a word of its own, so that a
+# query can name 框架内 inside 突厥国家组织框架内合作.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+(?:'[^\W_{_CJK}]+)*")
+_WORD = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
 
 
 class QuerySyntaxError(ValueError):
@@ -46,6 +49,12 @@ def _forms(word: str) -> tuple[str, ...]:
     if len(parts[0]) <= 2 or parts[0] == "qu":
         forms.append(parts[1])
     return tuple(dict.fromkeys(forms))
+
+
+def haystack_of(fields: Sequence[tuple[str, Folded]]) -> str:
+    """The folded fields as one string for the literal prefilter; apostrophes are dropped
+    because query words are (a'zo, TDT'nin -> azo, tdtnin contain the literals azo, tdt)."""
+    return "\n".join(f.text for _, f in fields).replace("'", "")
 
 
 @dataclass(frozen=True)
@@ -90,8 +99,7 @@ class TokenStream:
         for i, tok in enumerate(tokens):
             for form in tok.forms:
                 index.setdefault(form, []).append(i)
-        haystack = "\n".join(f.text for _, f in fields)
-        return cls(tokens, dict(fields), index, haystack, sorted(index))
+        return cls(tokens, dict(fields), index, haystack_of(fields), sorted(index))
 
 
 @dataclass(frozen=True)

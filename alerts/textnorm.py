@@ -12,6 +12,7 @@ only documents that matched something need it.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -211,3 +212,34 @@ def fold_pattern(text: str) -> str:
 def is_word_char(ch: str) -> bool:
     """Letters and digits of any script (folded text); everything else separates words."""
     return ch.isalnum()
+
+
+_TAG = re.compile(r"<[^<>]{0,200}>")
+# A word broken at a line end ("Organiza-\ntion"): the next line goes on in lower case.
+_HYPHENATED = re.compile(r"(?<=[^\W\d_])[-\u2010\u00ad][ \t]*\r?\n\s*(?=[^\W\d_])")
+
+
+def clean_markup(text: str) -> str:
+    """Undo what feeds leave in titles and summaries: HTML entities (`&#039;`, `&amp;`), stray
+    tags, and words hyphenated across a line break. Text without any of them is returned as is."""
+    if "&" in text or "<" in text:
+        if "<" in text:
+            text = _TAG.sub(" ", text)
+        if "&" in text:
+            text = html.unescape(text)
+    if "\n" in text and _HYPHENATED.search(text):
+        text = _HYPHENATED.sub(_join_hyphenated, text)
+    return text
+
+
+def _join_hyphenated(m: re.Match[str]) -> str:
+    nxt = m.string[m.end() : m.end() + 1]
+    return "" if nxt.islower() else m.group()
+
+
+def is_upper_text(text: str) -> bool:
+    """Whether a text is written in capitals (an all-caps headline): 80% of its letters."""
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < 8:
+        return False
+    return sum(c.isupper() for c in letters) >= 0.8 * len(letters)

@@ -8,6 +8,7 @@ data, e.g. ('watches', 0, 'rules', 2, 'query'); the config loader maps that path
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Annotated, Literal, Self
@@ -70,10 +71,17 @@ class Pattern:
     regex: re.Pattern[str]
     anchor: str
     acronym: bool = False
+    # The phrase cut off by an ellipsis at the very end of a field ("Organization of Turkic...")
+    cut: re.Pattern[str] | None = None
 
 
-def compile_phrase(rule: str, lang: str, phrase: str, acronym: bool = False) -> Pattern:
-    """Compile a phrase so that inflected forms match but longer unrelated words do not."""
+def compile_phrase(
+    rule: str, lang: str, phrase: str, acronym: bool = False, cut_stems: tuple[str, ...] = ()
+) -> Pattern:
+    """Compile a phrase so that inflected forms match but longer unrelated words do not.
+
+    With `cut_stems`, the phrase also matches when a truncated title or summary ends inside
+    it, provided the kept part has two words or more and one starts with one of the stems."""
     words = [w for w in phrase.split() if w]
     stems = [_WORDS.findall(fold_pattern(_stem(w, lang)).replace("'", "")) for w in words]
     parts = [p for ps in stems for p in ps]
@@ -101,7 +109,24 @@ def compile_phrase(rule: str, lang: str, phrase: str, acronym: bool = False) -> 
         pieces.append(f"{re.escape(p)}(?:'?[^\\W\\d_]{{0,{n}}})")
     left = r"(?<![^\W_])(?:[وبلفك]|ال)?" if _ARABIC.search(phrase) else _LEFT
     rx = f"{left}({_GAP.join(pieces)}){_RIGHT}"
-    return Pattern(rule, lang, phrase, re.compile(rx), max(parts, key=len))
+    cut = _cut_regex(pieces, parts, cut_stems) if cut_stems else None
+    return Pattern(rule, lang, phrase, re.compile(rx), max(parts, key=len), cut=cut)
+
+
+_ELLIPSIS_END = r"[^\w.]{0,3}\.{2,}[^\w]{0,3}$"  # "Turkic...", "Turkic …", "Turkic [...]"
+
+
+def _cut_regex(pieces: list[str], parts: list[str], stems: tuple[str, ...]) -> re.Pattern[str] | None:
+    """A regex for the phrase cut off after its first k words (k >= 2, fewer than all) where
+    the kept words include one of `stems`; a started next word may follow before the ellipsis."""
+    alternatives = []
+    for k in range(len(parts) - 1, 1, -1):
+        if not any(p.startswith(st) for p in parts[:k] for st in stems):
+            continue
+        alternatives.append(_GAP.join(pieces[:k]) + f"(?:{_GAP}[^\\W\\d_]{{1,12}})?")
+    if not alternatives:
+        return None
+    return re.compile(f"{_LEFT}({'|'.join(alternatives)}){_ELLIPSIS_END}")
 
 
 def _check_query(value: str | None) -> str | None:
@@ -138,10 +163,19 @@ class RuleSpec(_Spec):
     regex: list[PhraseText] = Field(default_factory=list)
     query: str | None = None
     context: str | None = None
+    truncated: list[PhraseText] = Field(default_factory=list)
     note: str = ""
 
     _q = field_validator("query", "context")(_check_query)
     _p = field_validator("phrases")(_check_phrases)
+
+    @field_validator("truncated")
+    @classmethod
+    def _stems(cls, value: list[str]) -> list[str]:
+        for stem in value:
+            if len(fold_pattern(stem).replace("'", "")) < 3:
+                raise ValueError(f"truncated: word start {stem!r} needs at least 3 letters")
+        return value
 
     @field_validator("regex")
     @classmethod
@@ -195,8 +229,12 @@ class LevelSpec(_Spec):
     framing: str | None = None
     framing_window: int = Field(4, ge=1, le=50)
     core_rules: list[Slug] = Field(default_factory=list)
+    event: str | None = None
+    event_window: int = Field(5, ge=1, le=50)
+    bilateral: str | None = None
+    label_rules: list[Slug] = Field(default_factory=list)
 
-    _q = field_validator("subject", "framing")(_check_query)
+    _q = field_validator("subject", "framing", "event", "bilateral")(_check_query)
 
 
 class WatchSpec(_Spec):
@@ -223,9 +261,9 @@ class WatchSpec(_Spec):
         known = {r.id for r in info.data.get("rules", [])}
         if info.data.get("query") is not None:
             known.add(f"{info.data.get('name')}.query")
-        unknown = [r for r in value.core_rules if r not in known]
+        unknown = [r for r in value.core_rules + value.label_rules if r not in known]
         if unknown:
-            raise ValueError(f"core_rules names unknown rule(s): {', '.join(unknown)}")
+            raise ValueError(f"levels name unknown rule(s): {', '.join(unknown)}")
         return value
 
     @field_validator("rules")
@@ -283,6 +321,7 @@ class Rule:
     regexes: tuple[re.Pattern[str], ...]
     query: Query | None
     context: Query | None
+    cut_stems: tuple[str, ...] = ()  # folded word starts that make a cut-off name count
 
 
 @dataclass(frozen=True)
@@ -311,6 +350,10 @@ class Watch:
     framing: Query | None
     framing_window: int
     core_rules: frozenset[str] = frozenset()
+    event: Query | None = None  # summit words: a name next to one is the organization's event
+    event_window: int = 5
+    bilateral: Query | None = None  # two-party stories: the organization is a side topic
+    label_rules: frozenset[str] = frozenset()  # related rules that are the organization's own
 
     def accepts(self, lang: str, source: str | None) -> bool:
         """The language and source filters."""
@@ -319,10 +362,24 @@ class Watch:
         return not self.sources or any(fnmatchcase(source or "", s) for s in self.sources)
 
 
-def _patterns(rule: str, phrases: dict[str, list[str]], acronyms: list[str]) -> tuple[Pattern, ...]:
-    out = [compile_phrase(rule, lang, p) for lang, ps in phrases.items() for p in ps]
+def _patterns(
+    rule: str,
+    phrases: dict[str, list[str]],
+    acronyms: list[str],
+    truncated: Sequence[str] = (),
+) -> tuple[Pattern, ...]:
+    """Compiled phrases and acronyms; spellings that fold to the same regex are kept once."""
+    stems = tuple(fold_pattern(s).replace("'", "") for s in truncated)
+    out = [compile_phrase(rule, lang, p, cut_stems=stems) for lang, ps in phrases.items() for p in ps]
     out += [compile_phrase(rule, "any", a, acronym=True) for a in acronyms]
-    return tuple(out)
+    seen: set[tuple[str, bool]] = set()
+    unique = []
+    for p in out:
+        key = (p.regex.pattern, p.acronym)
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return tuple(unique)
 
 
 def _query(text: str | None) -> Query | None:
@@ -337,10 +394,11 @@ def compile_watch(spec: WatchSpec) -> Watch:
             r.id,
             r.level,
             r.weight,
-            _patterns(r.id, r.phrases, r.acronyms),
+            _patterns(r.id, r.phrases, r.acronyms, r.truncated),
             tuple(re.compile(x) for x in r.regex),
             _query(r.query),
             _query(r.context),
+            tuple(fold_pattern(t).replace("'", "") for t in r.truncated),
         )
         for r in spec.rules
     ]
@@ -372,6 +430,10 @@ def compile_watch(spec: WatchSpec) -> Watch:
         _query(levels.framing),
         levels.framing_window,
         frozenset(levels.core_rules),
+        _query(levels.event),
+        levels.event_window,
+        _query(levels.bilateral),
+        frozenset(levels.label_rules),
     )
 
 
