@@ -342,8 +342,6 @@ class Classifier:
             return "related", "the title is about a related body or label"
         if bilateral:
             return "related", "a two-party story (talks, call, visit) that mentions the organization"
-        if all(framed.values()):
-            return "related", "every mention frames the organization ('within the ...')"
         if watch.subject is not None and watch.subject.matches(item.title_stream):
             return "core", "the title is about the organization's own business (subject query)"
         if any(h.field == "title" for h in core):

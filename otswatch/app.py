@@ -53,6 +53,8 @@ class App:
     destinations: dict[str, Destination]
     routes: list[Route]
     leases: Leases
+    environ: Mapping[str, str] = field(default_factory=dict)  # where destinations find secrets
+    allow_private_networks: bool = False
     notes: list[str] = field(default_factory=list)  # why a destination is switched off, etc.
     # One alerting pass at a time: classification and delivery must never run twice at once
     # in this process, or a pending delivery could be attempted twice.
@@ -70,34 +72,39 @@ class App:
         return self.fetch_policy.user_agent
 
 
-def build_app(
+@dataclass(frozen=True)
+class Wiring:
+    """What follows from a config directory and the environment (rebuilt on reload)."""
+
+    config: AppConfig
+    classifier: Classifier
+    fetch_policy: FetchPolicy
+    destinations: dict[str, Destination]
+    routes: list[Route]
+    notes: list[str]
+
+
+def wire(
+    config: AppConfig,
     settings: Settings,
+    environ: Mapping[str, str],
     *,
-    config: AppConfig | None = None,
     allow_private_networks: bool = False,
-    environ: Mapping[str, str] | None = None,
-) -> App:
-    config = config or load_config(settings.config_dir)
-    engine = open_database(settings.database)
+) -> Wiring:
     user_agent = config.settings.user_agent.format(
         version=__version__, contact=config.settings.contact
     )
     destinations, notes = build_destinations(
         config.destinations if config.destinations.destinations else DEFAULT_DESTINATIONS,
         settings,
-        os.environ if environ is None else environ,
+        environ,
         base_dir=settings.config_dir.parent,
     )
     route_specs: list[RouteSpec] = (
         config.destinations.routes if config.destinations.routes else DEFAULT_DESTINATIONS.routes
     )
-    routes = [resolve_route(spec, set(destinations)) for spec in route_specs]
-    app = App(
-        settings=settings,
+    return Wiring(
         config=config,
-        engine=engine,
-        items=ItemStore(engine),
-        alerts=AlertStore(engine),
         classifier=Classifier(config.watches),
         fetch_policy=FetchPolicy(
             user_agent=user_agent,
@@ -106,12 +113,62 @@ def build_app(
             allow_private_networks=allow_private_networks or config.settings.allow_private_networks,
         ),
         destinations=destinations,
-        routes=routes,
-        leases=make_leases(settings.redis_url),
+        routes=[resolve_route(spec, set(destinations)) for spec in route_specs],
         notes=notes,
     )
-    app.items.sync_sources([s for s in config.sources if s.enabled])
+
+
+def build_app(
+    settings: Settings,
+    *,
+    config: AppConfig | None = None,
+    allow_private_networks: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> App:
+    environ = os.environ if environ is None else environ
+    wiring = wire(
+        config or load_config(settings.config_dir),
+        settings,
+        environ,
+        allow_private_networks=allow_private_networks,
+    )
+    engine = open_database(settings.database)
+    app = App(
+        settings=settings,
+        config=wiring.config,
+        engine=engine,
+        items=ItemStore(engine),
+        alerts=AlertStore(engine),
+        classifier=wiring.classifier,
+        fetch_policy=wiring.fetch_policy,
+        destinations=wiring.destinations,
+        routes=wiring.routes,
+        leases=make_leases(settings.redis_url),
+        notes=wiring.notes,
+        environ=environ,
+        allow_private_networks=allow_private_networks,
+    )
+    app.items.sync_sources([s for s in app.config.sources if s.enabled])
     return app
+
+
+def reload_app(app: App) -> AppConfig:
+    """Re-read the config directory and rewire; raises ConfigFileError and keeps the old
+    wiring when a file cannot be used at all."""
+    wiring = wire(
+        load_config(app.settings.config_dir),
+        app.settings,
+        app.environ,
+        allow_private_networks=app.allow_private_networks,
+    )
+    app.config, app.classifier, app.fetch_policy = (
+        wiring.config,
+        wiring.classifier,
+        wiring.fetch_policy,
+    )
+    app.destinations, app.routes, app.notes = wiring.destinations, wiring.routes, wiring.notes
+    app.items.sync_sources([s for s in app.config.sources if s.enabled])
+    return app.config
 
 
 def build_destinations(

@@ -22,12 +22,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 from crawler.fetch import Fetcher
 from crawler.store import now_utc
 from crawler.types import Source
-from otswatch.app import App
+from otswatch.app import App, reload_app
+from otswatch.config import ConfigFileError
 from otswatch.cycle import check_sources, classify_and_alert, next_start, poll, send_digest
 from otswatch.http import serve
 
 log = logging.getLogger(__name__)
 
+CONFIG_POLL = 10.0  # seconds between checks for edited config files
 STOP_GRACE = 5.0  # seconds given to running jobs after SIGTERM before they are cancelled
 LEASE_RETRY = timedelta(seconds=30)  # earliest retry of a source another process is polling
 
@@ -40,11 +42,14 @@ class Daemon:
         self._scheduler: AsyncIOScheduler | None = None
         self._fetcher: Fetcher | None = None
         self._http: asyncio.Server | None = None
+        self._fingerprint: tuple[tuple[str, int, int], ...] = ()
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop, sig.name)
+        loop.add_signal_handler(signal.SIGHUP, lambda: self.app.spawn(self.reload("SIGHUP")))
+        self._fingerprint = self._config_fingerprint()
         self._fetcher = Fetcher(self.app.fetch_policy)
         self._scheduler = AsyncIOScheduler(timezone="UTC")  # created inside the running loop
         self._schedule_all()
@@ -92,6 +97,20 @@ class Daemon:
             coalesce=True,
             next_run_time=now_utc() + timedelta(minutes=1),
         )
+        self._scheduler.add_job(
+            self._tracked(self._watch_config),
+            IntervalTrigger(seconds=CONFIG_POLL),
+            id="watch-config",
+            max_instances=1,
+            coalesce=True,
+        )
+        self._schedule_digests()
+
+    def _schedule_digests(self) -> None:
+        assert self._scheduler is not None
+        for job in self._scheduler.get_jobs():
+            if job.id.startswith("digest:"):
+                job.remove()
         for route in self.app.routes:
             if route.digest is None or not route.destinations:
                 continue
@@ -105,6 +124,57 @@ class Daemon:
                 coalesce=True,
                 misfire_grace_time=3600,
             )
+
+    # -- config reload ---------------------------------------------------------------------
+    def _config_fingerprint(self) -> tuple[tuple[str, int, int], ...]:
+        files = sorted(self.app.settings.config_dir.glob("*.yaml"))
+        return tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+
+    async def _watch_config(self) -> None:
+        current = self._config_fingerprint()
+        if current != self._fingerprint:
+            self._fingerprint = current
+            await self.reload("config files changed")
+
+    async def reload(self, why: str) -> None:
+        """Apply an edited config without a restart; a broken file keeps the running config."""
+        assert self._scheduler is not None
+        before = {s.name: s for s in self.app.config.sources if s.enabled}
+        old_policy = self.app.fetch_policy
+        try:
+            config = await asyncio.to_thread(reload_app, self.app)
+        except ConfigFileError as exc:
+            log.error(
+                "config not reloaded (%s): %s; still running on the previous config", why, exc
+            )
+            return
+        for problem in config.problems:
+            log.warning("config: %s", problem)
+        after = {s.name: s for s in config.sources if s.enabled}
+        for name in before.keys() - after.keys():
+            if self._scheduler.get_job(f"source:{name}"):
+                self._scheduler.remove_job(f"source:{name}")
+        for index, (name, source) in enumerate(after.items()):
+            job = self._scheduler.get_job(f"source:{name}")
+            unchanged = job is not None and before.get(name) == source
+            when = (
+                job.next_run_time if unchanged and job else now_utc() + timedelta(seconds=1 + index)
+            )
+            self._schedule_poll(source, when)
+        self._scheduler.reschedule_job(
+            "classify", trigger=IntervalTrigger(seconds=config.settings.classify_every)
+        )
+        self._schedule_digests()
+        if self.app.fetch_policy != old_policy and self._fetcher is not None:
+            old_fetcher, self._fetcher = self._fetcher, Fetcher(self.app.fetch_policy)
+            self.app.spawn(old_fetcher.aclose())
+        log.info(
+            "config reloaded (%s): %d sources, %d watches, destinations: %s",
+            why,
+            len(after),
+            len(config.watches),
+            ", ".join(self.app.destinations) or "none",
+        )
 
     def _schedule_poll(self, source: Source, when: datetime) -> None:
         assert self._scheduler is not None
@@ -128,8 +198,9 @@ class Daemon:
                 when = max(stored, now_utc() + LEASE_RETRY) if stored else when
                 log.debug("source %s: polled by another process", source.name)
         finally:
-            if not self.stopping.is_set():
-                self._schedule_poll(source, when)
+            current = next((s for s in self.app.config.sources if s.name == source.name), None)
+            if not self.stopping.is_set() and current is not None and current.enabled:
+                self._schedule_poll(current, when)  # the source as configured now
 
     def _tracked(self, job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
         """Run a job as a task we can cancel on stop, and log (not swallow) what escapes it."""

@@ -142,3 +142,44 @@ def test_daemon_stays_up_offline_and_exits_cleanly(tmp_path: Path) -> None:
         assert f"source outlet-{n}: cannot connect" in output, output
     assert "Traceback" not in output
     assert "otswatch stopped" in output
+
+
+def test_an_edited_config_is_applied_without_a_restart(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    for name in ("one", "two"):
+        fake_server.routes[f"/{name}.xml"] = Route(
+            body=f"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+<item><title>Story from {name}</title><link>{fake_server.url("/" + name + "/1")}</link></item></channel></rss>""".encode()
+        )
+    config = tmp_path / "config"
+    source = "  - {{name: {0}, url: '{1}', type: feed, enrich: false}}\n"
+    write_config(
+        config,
+        "sources:\n" + source.format("one", fake_server.url("/one.xml")),
+        "destinations: []\nroutes: []\n",
+    )
+    process = start(config, tmp_path, {"OTSWATCH_HTTP_ADDR": f"127.0.0.1:{free_port()}"})
+    try:
+        deadline = time.monotonic() + 15
+        while "/one.xml" not in fake_server.paths() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        # a broken edit is refused and the daemon keeps the config it has
+        (config / "sources.yaml").write_text("sources:\n  - {name: [unclosed\n", "utf-8")
+        time.sleep(12)
+        # a good edit is picked up: the new source is polled without a restart
+        (config / "sources.yaml").write_text(
+            "sources:\n"
+            + source.format("one", fake_server.url("/one.xml"))
+            + source.format("two", fake_server.url("/two.xml")),
+            "utf-8",
+        )
+        deadline = time.monotonic() + 20
+        while "/two.xml" not in fake_server.paths() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "/two.xml" in fake_server.paths()
+    finally:
+        code, _seconds, output = stop(process)
+    assert code == 0, output
+    assert "config not reloaded (config files changed)" in output and "not valid YAML" in output
+    assert "config reloaded (config files changed): 2 sources" in output
