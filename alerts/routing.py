@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-DestinationType = Literal["email", "slack", "webhook", "console"]
+DestinationType = Literal["email", "slack", "webhook", "apprise", "console"]
 InstantLevel = Literal["none", "core", "related"]
 
 

@@ -221,15 +221,26 @@ def _make(
             notes.append(f"destination {dest.name}: off, {dest.smtp_url_env} is invalid: {exc}")
             return None
         return SmtpDestination(dest.name, smtp, sender, recipients)
-    variable = dest.url_env or (
-        "OTSWATCH_SLACK_WEBHOOK_URL"
-        if dest.type == "slack"
-        else f"OTSWATCH_{dest.name.upper()}_URL"
-    )
+    variable = dest.url_env or {
+        "slack": "OTSWATCH_SLACK_WEBHOOK_URL",
+        "apprise": "OTSWATCH_APPRISE_URLS",
+    }.get(dest.type, f"OTSWATCH_{dest.name.upper().replace('-', '_')}_URL")
     url = env.get(variable, "")
     if not url:
         notes.append(f"destination {dest.name}: off, {variable} not set")
         return None
-    if dest.type == "slack":
-        return SlackDestination(dest.name, url)
-    return WebhookDestination(dest.name, url)
+    try:
+        if dest.type == "slack":
+            return SlackDestination(dest.name, url)
+        if dest.type == "apprise":
+            return _apprise(dest.name, url.replace(",", " ").split())
+        return WebhookDestination(dest.name, url)
+    except (ValueError, ImportError) as exc:  # messages never carry the URL itself
+        notes.append(f"destination {dest.name}: off, {variable} is unusable: {exc}")
+        return None
+
+
+def _apprise(name: str, urls: list[str]) -> Destination:
+    from alerts.destinations.apprise import AppriseDestination  # needs the `apprise` extra
+
+    return AppriseDestination(name, urls)

@@ -427,3 +427,36 @@ def test_all_destinations_satisfy_the_protocol(tmp_path: Path) -> None:
         SmtpDestination("m", SmtpSettings(host="h"), "a@example.org", ["b@example.org"]),
     ]
     assert all(isinstance(d, Destination) for d in destinations)
+
+
+# -- Apprise (Teams, Discord, Telegram... through one library) -----------------------------------
+def test_apprise_delivers_through_a_json_url_to_a_real_receiver(sample_digest: Digest) -> None:
+    import asyncio
+
+    from alerts.destinations.apprise import AppriseDestination
+    from otswatch.demo.servers import WebhookSink
+
+    with WebhookSink(path="/notify") as sink:
+        url = sink.url.replace("http://", "json://")
+        destination = AppriseDestination("team-chat", [url])
+        ack = asyncio.run(destination.send(sample_digest))
+        [post] = sink.wait_for(1)
+    assert ack == "apprise:1 sent"
+    assert isinstance(post.json, dict) and "OTS" in str(post.json.get("title", ""))
+    assert "team-chat" in repr(destination) and "json://" not in repr(destination)
+
+
+def test_apprise_failure_is_retryable_and_hides_the_url(sample_digest: Digest) -> None:
+    import asyncio
+
+    import pytest
+
+    from alerts.destinations.apprise import AppriseDestination
+    from alerts.destinations.base import DeliveryError
+
+    destination = AppriseDestination("team-chat", ["json://127.0.0.1:9/secret-token-path"])
+    with pytest.raises(DeliveryError) as info:
+        asyncio.run(destination.send(sample_digest))
+    assert info.value.retryable and "secret-token-path" not in str(info.value)
+    with pytest.raises(ValueError, match="not one Apprise understands"):
+        AppriseDestination("team-chat", ["nonsense://x"])
