@@ -233,7 +233,7 @@ def _ranked(text: str, allowed: frozenset[str]) -> tuple[str, float]:
 def detect_language(text: str, declared: str | None = None) -> tuple[str, float]:
     """ISO 639-1 code (en ru tr kk uz az ky tk hu fr de zh ar uk ... or 'und') and confidence."""
     text = unicodedata.normalize("NFC", text or "")
-    letters = Counter(ch.lower()[0] for ch in text if ch.isalpha())
+    letters = Counter({ch: n for ch, n in Counter(text.lower()).items() if ch.isalpha()})
     scripts: Counter[str] = Counter()
     for ch, n in letters.items():
         script = _script(ch)

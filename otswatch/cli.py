@@ -353,7 +353,14 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    for noisy in ("httpx", "httpcore", "apscheduler.executors", "apscheduler.scheduler", "apprise"):
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "apscheduler.executors",
+        "apscheduler.scheduler",
+        "apprise",
+        "alembic",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)  # httpx logs full (secret) URLs at INFO
     try:
         return int(args.handler(args))
