@@ -117,11 +117,14 @@ _ELLIPSIS_END = r"[^\w.]{0,3}\.{2,}[^\w]{0,3}$"  # "Turkic...", "Turkic …", "T
 
 
 def _cut_regex(pieces: list[str], parts: list[str], stems: tuple[str, ...]) -> re.Pattern[str] | None:
-    """A regex for the phrase cut off after its first k words (k >= 2, fewer than all) where
-    the kept words include one of `stems`; a started next word may follow before the ellipsis."""
+    """A regex for the phrase cut off after its first k words (k >= 2, fewer than all) where a
+    kept word after the first starts with one of `stems`: "Organization of Turkic...",
+    "Организации тюркских...". A cut that keeps only "Turkic states" (Türk devletleri...,
+    the head noun of Turkic-language names comes last) is too common a phrase to count.
+    A started next word may follow before the ellipsis."""
     alternatives = []
     for k in range(len(parts) - 1, 1, -1):
-        if not any(p.startswith(st) for p in parts[:k] for st in stems):
+        if not any(p.startswith(st) for p in parts[1:k] for st in stems):
             continue
         alternatives.append(_GAP.join(pieces[:k]) + f"(?:{_GAP}[^\\W\\d_]{{1,12}})?")
     if not alternatives:

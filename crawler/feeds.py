@@ -62,7 +62,7 @@ def parse_feed(content: bytes, url: str, headers: Mapping[str, str] | None = Non
         cause = parsed.get("bozo_exception")
         detail = f": {_describe(cause)}" if cause else ""
         raise NotAFeedError(f"{url} is not a readable RSS/Atom feed{detail}", url=url)
-    if parsed.get("bozo") and not entries:
+    if parsed.get("bozo") and not entries and not _benign(parsed.get("bozo_exception")):
         raise ParseError(
             f"{url} is a malformed feed with no readable entries: "
             f"{_describe(parsed.get('bozo_exception'))}",
@@ -97,6 +97,18 @@ def _decoded(content: bytes, headers: Mapping[str, str]) -> bytes | str:
         if best is not None:
             return str(best)
     return content
+
+
+_BENIGN_BOZO = tuple(
+    getattr(feedparser, name)
+    for name in ("CharacterEncodingOverride", "CharacterEncodingUnknown", "NonXMLContentType")
+    if hasattr(feedparser, name)
+)
+
+
+def _benign(exc: object) -> bool:
+    """Complaints about HTTP headers, not about the XML: the feed itself is fine."""
+    return isinstance(exc, _BENIGN_BOZO)
 
 
 def _entry(entry: Any, feed_url: str) -> FeedEntry | None:

@@ -120,3 +120,17 @@ def test_retry_after_is_honoured(fake_server: FakeServer, store: ItemStore) -> N
     report = poll(source, store)
     assert not report.ok and report.next_poll_at is not None
     assert report.next_poll_at - now_utc() > timedelta(minutes=110)
+
+
+def test_cache_control_stretches_the_next_poll(fake_server: FakeServer, store: ItemStore) -> None:
+    fake_server.routes["/rss"] = Route(
+        body=rss((fake_server.url("/1"), "A story", LONG)),
+        headers={"Cache-Control": "public, max-age=5400"},
+    )
+    source = Source(
+        "cached", fake_server.url("/rss"), "feed", interval=timedelta(minutes=15), enrich=False
+    )
+    store.sync_sources([source])
+    report = poll(source, store)
+    assert report.ok and report.next_poll_at is not None
+    assert timedelta(minutes=85) < report.next_poll_at - now_utc() <= timedelta(minutes=91)

@@ -103,6 +103,10 @@ def test_sources_check_names_each_failure(
         body=b"<!doctype html><html><body>Home</body></html>", headers={"Content-Type": "text/html"}
     )
     fake_server.routes["/slow.xml"] = Route(body=b"late", delay=5)
+    fake_server.routes["/empty.xml"] = Route(
+        body=b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
+    )
+    fake_server.routes["/robots.txt"] = Route(body=b"User-agent: *\nDisallow: /private/\n")
     config = tmp_path / "config"
     config.mkdir()
     for name in ("watchlist.yaml", "destinations.yaml"):
@@ -117,7 +121,9 @@ def test_sources_check_names_each_failure(
         f"  - {{name: html, url: '{fake_server.url('/page.xml')}', type: feed}}\n"
         f"  - {{name: slow, url: '{fake_server.url('/slow.xml')}', type: feed}}\n"
         f"  - {{name: tls, url: 'https://127.0.0.1:{fake_server.port}/ok.xml', type: feed}}\n"
-        "  - {name: nxdomain, url: 'http://no-such-host.invalid/rss', type: feed}\n",
+        "  - {name: nxdomain, url: 'http://no-such-host.invalid/rss', type: feed}\n"
+        f"  - {{name: emptied, url: '{fake_server.url('/empty.xml')}', type: feed}}\n"
+        f"  - {{name: forbidden, url: '{fake_server.url('/private/rss.xml')}', type: feed}}\n",
         "utf-8",
     )
     os.environ["OTSWATCH_DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite'}"
@@ -127,7 +133,7 @@ def test_sources_check_names_each_failure(
         rows = {
             line.split()[0]: line
             for line in out.splitlines()
-            if line and line.split()[0] in {"good", "gone", "html", "slow", "tls", "nxdomain"}
+            if line and line.split()[0] in {"good", "gone", "html", "slow", "tls", "nxdomain", "emptied", "forbidden"}
         }
         assert "ok" in rows["good"] and "1 entries" in rows["good"]
         assert "BROKEN" in rows["gone"] and "HTTP 404" in rows["gone"]
@@ -135,7 +141,10 @@ def test_sources_check_names_each_failure(
         assert "timeout" in rows["slow"]
         assert "tls" in rows["tls"]
         assert "dns" in rows["nxdomain"]
-        assert "1 ok, 5 broken" in out
+        assert "empty" in rows["emptied"] and "no entries" in rows["emptied"]
+        assert "robots" in rows["forbidden"] and "robots.txt forbids" in rows["forbidden"]
+        assert "/private/rss.xml" not in fake_server.paths()
+        assert "1 ok, 7 broken" in out
         assert main(["--config", str(config), "sources"]) == 0  # the health table
     finally:
         del os.environ["OTSWATCH_DATABASE_URL"]
