@@ -214,7 +214,7 @@ def is_word_char(ch: str) -> bool:
     return ch.isalnum()
 
 
-_TAG = re.compile(r"<[^<>]{0,200}>")
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
 # A word broken at a line end ("Organiza-\ntion"): the next line goes on in lower case.
 _HYPHENATED = re.compile(r"(?<=[^\W\d_])[-\u2010\u00ad][ \t]*\r?\n\s*(?=[^\W\d_])")
 

@@ -103,7 +103,7 @@ def compile_phrase(
         if declining:
             n = 4
         elif agglutinative:
-            n = 12 if last else 6
+            n = 12 if last else 2
         else:
             n = 2
         pieces.append(f"{re.escape(p)}(?:'?[^\\W\\d_]{{0,{n}}})")
@@ -121,12 +121,13 @@ def _cut_regex(pieces: list[str], parts: list[str], stems: tuple[str, ...]) -> r
     kept word after the first starts with one of `stems`: "Organization of Turkic...",
     "Организации тюркских...". A cut that keeps only "Turkic states" (Türk devletleri...,
     the head noun of Turkic-language names comes last) is too common a phrase to count.
-    A started next word may follow before the ellipsis."""
+    The next word of the phrase may be started before the ellipsis ("...of Turkic St...")."""
     alternatives = []
     for k in range(len(parts) - 1, 1, -1):
         if not any(p.startswith(st) for p in parts[1:k] for st in stems):
             continue
-        alternatives.append(_GAP.join(pieces[:k]) + f"(?:{_GAP}[^\\W\\d_]{{1,12}})?")
+        started = "".join(f"(?:{re.escape(c)}" for c in parts[k]) + ")?" * len(parts[k])
+        alternatives.append(_GAP.join(pieces[:k]) + f"(?:{_GAP}{started})?")
     if not alternatives:
         return None
     return re.compile(f"{_LEFT}({'|'.join(alternatives)}){_ELLIPSIS_END}")

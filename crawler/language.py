@@ -119,6 +119,15 @@ _WORD_CUES: dict[str, frozenset[str]] = {
 }
 
 
+# Words only English writes: a Latin title made of foreign names (Japarov, Tashiev, Bishkek)
+# and one of these is English, whatever py3langid makes of the names.
+_ENGLISH = _words(
+    "the of and with from for will says said meets meet visits visit talks holds discuss "
+    "discusses discussed signs sign opens after over amid"
+)
+_TURKIC_LATIN = _words("tr az uz kk tk")
+_TURKIC_LETTERS = frozenset("əğışçöüñńǵúýňʻʼ")
+
 # Short titles are ambiguous; prefer the languages this project's sources publish in.
 _PRIOR = {
     "en": 4.0,
@@ -259,4 +268,14 @@ def detect_language(text: str, declared: str | None = None) -> tuple[str, float]
         return decl, 0.95 if cue == decl else 0.9
     if cue is not None and strength >= 0.6:
         return cue, strength
-    return _ranked(text, allowed)
+    lang, confidence = _ranked(text, allowed)
+    if script == "latin" and lang in _TURKIC_LATIN and _english_marked(text, letters):
+        return "en", 0.6
+    return lang, confidence
+
+
+def _english_marked(text: str, letters: Counter[str]) -> bool:
+    """Plain Latin letters and an English-only word: English about Turkic names and places."""
+    if any(letters[c] for c in _TURKIC_LETTERS):
+        return False
+    return any(w.lower() in _ENGLISH for w in _WORD.findall(text))

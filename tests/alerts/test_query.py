@@ -71,3 +71,16 @@ def test_prefilter_literals() -> None:
 def test_syntax_errors_name_the_column(src: str, message: str) -> None:
     with pytest.raises(QuerySyntaxError, match=message.replace("(", r"\(").replace(")", r"\)")):
         Query.parse(src)
+
+
+def test_han_characters_are_words_of_their_own() -> None:
+    # Chinese has no spaces: 框架内 inside a run of characters is still a phrase of three words
+    assert ok('"框架内"', "两国领导人讨论突厥国家组织框架内的合作")
+    assert ok("峰会 NEAR/3 组织", "突厥国家组织峰会")
+    assert not ok('"框架内"', "两国讨论合作框架")
+
+
+def test_prefilter_sees_words_written_with_an_apostrophe() -> None:
+    # the literal "azo" of aʼzo* occurs in a'zo only once the apostrophe is dropped
+    assert ok("aʼzo* AND davlat*", "TDTga a'zo davlatlar vazirlari")
+    assert ok("tdtnin", "TDT'nin zirvesi")

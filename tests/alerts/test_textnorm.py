@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from alerts.textnorm import fold, fold_pattern, normalize
+from alerts.textnorm import clean_markup, fold, fold_pattern, is_upper_text, normalize
 
 
 @pytest.mark.parametrize(
@@ -53,3 +53,24 @@ def test_offsets_survive_length_changing_folds() -> None:
 def test_distinct_words_stay_distinct() -> None:
     assert fold("Turkic") != fold("Turkish")
     assert fold("OTS") != fold("OET")
+
+
+def test_markup_left_by_feeds_is_undone() -> None:
+    assert clean_markup("TDT&#039;nin &quot;zirvesi&quot; &amp; forum") == "TDT'nin \"zirvesi\" & forum"
+    assert clean_markup("<p>Turkic <b>Council</b></p>").split() == ["Turkic", "Council"]
+    assert clean_markup("a < b and c > d") == "a < b and c > d"  # not a tag: left alone
+    plain = "Организация тюркских государств"
+    assert clean_markup(plain) is plain
+
+
+def test_words_hyphenated_at_a_line_end_are_joined() -> None:
+    assert clean_markup("Organiza-\ntion of Turkic States") == "Organization of Turkic States"
+    assert clean_markup("Türk Devletleri Teşki-\n  latı") == "Türk Devletleri Teşkilatı"
+    # a capital after the break starts a new word: a real hyphenated compound stays apart
+    assert clean_markup("Kazakh-\nTurkish talks") == "Kazakh-\nTurkish talks"
+
+
+def test_all_caps_headlines_are_recognised() -> None:
+    assert is_upper_text("TDTGA A'ZO DAVLATLAR VAZIRLARI YIG'ILDI")
+    assert not is_upper_text("OTS ministers meet in Baku")
+    assert not is_upper_text("OTS")  # too short to tell

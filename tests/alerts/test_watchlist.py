@@ -128,3 +128,54 @@ def test_phrases_tolerate_inflection_but_not_other_words(
     lang: str, phrase: str, text: str, hit: bool
 ) -> None:
     assert bool(compile_phrase("r", lang, phrase).regex.search(text)) is hit
+
+
+def test_non_final_words_of_turkic_names_take_no_long_endings() -> None:
+    # the name's first word keeps Türki/Turkiy spellings but not Türkiye, Türkmen
+    p = compile_phrase("r", "tr", "Türk Yatırım Fonu")
+    assert p.regex.search("turki iatirim fonu'na")
+    assert not p.regex.search("turkiie iatirim fonu")
+    assert not p.regex.search("turkmen iatirim fonu")
+
+
+@pytest.mark.parametrize(
+    ("lang", "phrase", "tail", "hit"),
+    [
+        ("en", "Organization of Turkic States", "talks within the organization of turkic...", True),
+        ("en", "Organization of Turkic States", "within the organization of turkic st...", True),
+        ("ru", "Организация тюркских государств", "к форуму organizatsii tiurkskikh ...", True),
+        ("en", "Organization of Turkic States", "the organization of turkic states grew", False),
+        ("en", "Organization of Turkic States", "the organization of...", False),  # no stem kept
+        ("en", "Organization of Turkic States", "organization of turkic heritage...", False),
+        ("tr", "Türk Devletleri Teşkilatı", "tarih boyunca turk devletleri...", False),  # generic
+        ("en", "Turkic States Organization", "leaders of the turkic states...", False),
+    ],
+)
+def test_cut_off_names_need_a_head_word_and_a_stem(
+    lang: str, phrase: str, tail: str, hit: bool
+) -> None:
+    p = compile_phrase("r", lang, phrase, cut_stems=("turk", "tiurk"))
+    assert bool(p.cut is not None and p.cut.search(tail)) is hit
+
+
+def test_truncated_stems_and_level_rules_are_validated() -> None:
+    def bad_stem(d: Any) -> None:
+        d["watches"][0]["rules"][0]["truncated"] = ["tu"]
+        d["watches"][0]["levels"] = {"event": "summit NEAR x"}
+
+    found = dict(errors_for(bad_stem))
+    assert "at least 3 letters" in found[("watches", 0, "rules", 0, "truncated")]
+    assert "NEAR needs a distance" in found[("watches", 0, "levels", "event")]
+
+    def bad_label(d: Any) -> None:
+        d["watches"][0]["levels"] = {"label_rules": ["demo.nope"]}
+
+    ((loc, msg),) = errors_for(bad_label)
+    assert loc == ("watches", 0, "levels") and "unknown rule(s): demo.nope" in msg
+
+
+def test_spellings_that_fold_alike_compile_once() -> None:
+    data = copy.deepcopy(BASE)
+    data["watches"][0]["rules"][1]["acronyms"] = ["TITR", "ТИТР"]  # Latin and Cyrillic
+    (watch,) = parse_watchlist(data)
+    assert len(watch.rules[1].patterns) == 1

@@ -54,3 +54,20 @@ def test_declared_overruled_by_script_or_strong_cue() -> None:
 def test_nothing_to_judge() -> None:
     assert detect_language("") == ("und", 0.0)
     assert detect_language("2025 — 12:30") == ("und", 0.0)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Japarov and Tashiev visit Kyrgyzstan's new Naryn hydropower station",
+        "Sadyr Japarov meets Kamchybek Tashiev in Bishkek",
+        "Mirziyoyev and Tokayev open border crossing",
+    ],
+)
+def test_latin_text_naming_people_is_not_their_language(title: str) -> None:
+    assert detect_language(title)[0] == "en"
+
+
+def test_kyrgyz_is_never_latin() -> None:
+    assert detect_language("Kyrgyzstan joins new transit corridor", declared="ky")[0] != "ky"
+    assert detect_language("Кыргызстан жаңы транзиттик коридорго кошулду", declared="ky")[0] == "ky"

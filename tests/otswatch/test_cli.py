@@ -133,7 +133,9 @@ def test_sources_check_names_each_failure(
         rows = {
             line.split()[0]: line
             for line in out.splitlines()
-            if line and line.split()[0] in {"good", "gone", "html", "slow", "tls", "nxdomain", "emptied", "forbidden"}
+            if line
+            and line.split()[0]
+            in {"good", "gone", "html", "slow", "tls", "nxdomain", "emptied", "forbidden"}
         }
         assert "ok" in rows["good"] and "1 entries" in rows["good"]
         assert "BROKEN" in rows["gone"] and "HTTP 404" in rows["gone"]

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from otswatch.cli import main
+from tests.fakes.config import feed_source, write_config
 from tests.fakes.http import FakeServer, Route
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,20 +44,11 @@ def cycled(fake_server: FakeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     fake_server.routes["/rss"] = Route(
         body=f'<?xml version="1.0"?><rss version="2.0"><channel><title>w</title>{items}</channel></rss>'.encode()
     )
-    config = tmp_path / "config"
-    config.mkdir()
-    (config / "watchlist.yaml").write_text(
-        (REPO / "config/watchlist.yaml").read_text("utf-8"), "utf-8"
-    )
-    (config / "otswatch.yaml").write_text("allow_private_networks: true\n", "utf-8")
-    (config / "sources.yaml").write_text(
-        f"sources:\n  - {{name: wire, url: '{fake_server.url('/rss')}', type: feed, enrich: false}}\n",
-        "utf-8",
-    )
-    (config / "destinations.yaml").write_text(
-        f"destinations:\n  - {{name: console, type: console, out_dir: '{tmp_path / 'digests'}'}}\n"
+    config = write_config(
+        tmp_path / "config",
+        sources="sources:\n" + feed_source("wire", fake_server.url("/rss")),
+        destinations=f"destinations:\n  - {{name: console, type: console, out_dir: '{tmp_path / 'digests'}'}}\n"
         "routes:\n  - {name: ots, watches: [ots], destinations: [console], instant: none}\n",
-        "utf-8",
     )
     monkeypatch.setenv("OTSWATCH_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
     assert main(["--config", str(config), "run", "--once"]) == 0

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from otswatch.demo.servers import SmtpSink, WebhookSink, free_port
+from tests.fakes.config import write_config as shared_config
 from tests.fakes.http import FakeServer, Route
 
 REPO = Path(__file__).resolve().parents[2]
@@ -26,15 +27,8 @@ FRESH_SUMMARY = (
 
 
 def write_config(directory: Path, sources: str, destinations: str) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "sources.yaml").write_text(sources, "utf-8")
-    (directory / "destinations.yaml").write_text(destinations, "utf-8")
-    (directory / "watchlist.yaml").write_text(
-        (REPO / "config/watchlist.yaml").read_text("utf-8"), "utf-8"
-    )
-    (directory / "otswatch.yaml").write_text(
-        "classify_every: 5s\nallow_private_networks: true\nfetch_timeout: 3s\n", "utf-8"
-    )
+    settings = "classify_every: 5s\nallow_private_networks: true\nfetch_timeout: 3s\n"
+    shared_config(directory, sources=sources, destinations=destinations, settings=settings)
 
 
 def start(config: Path, tmp_path: Path, env: dict[str, str]) -> subprocess.Popen[str]:

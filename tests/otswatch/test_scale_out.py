@@ -14,6 +14,7 @@ from pathlib import Path
 
 from crawler.leases import RedisLeases
 from otswatch.demo.servers import free_port
+from tests.fakes.config import feed_source, write_config
 from tests.fakes.http import FakeServer, Route, rss
 
 REPO = Path(__file__).resolve().parents[2]
@@ -65,20 +66,12 @@ def test_daemon_and_worker_fetch_each_source_once(
         fake_server.routes[f"/feed-{n}.xml"] = Route(
             body=rss((fake_server.url(f"/{n}/1"), f"Story {n}", "Text."))
         )
-    config = tmp_path / "config"
-    config.mkdir()
-    (config / "watchlist.yaml").write_text(
-        (REPO / "config/watchlist.yaml").read_text("utf-8"), "utf-8"
-    )
-    (config / "otswatch.yaml").write_text("allow_private_networks: true\n", "utf-8")
-    (config / "destinations.yaml").write_text("destinations: []\nroutes: []\n", "utf-8")
-    (config / "sources.yaml").write_text(
-        "sources:\n"
+    config = write_config(
+        tmp_path / "config",
+        sources="sources:\n"
         + "".join(
-            f"  - {{name: {name}, url: '{fake_server.url(f'/feed-{n}.xml')}', type: feed, enrich: false}}\n"
-            for n, name in enumerate(names)
+            feed_source(name, fake_server.url(f"/feed-{n}.xml")) for n, name in enumerate(names)
         ),
-        "utf-8",
     )
 
     daemon = _start("run", config, tmp_path, redis_url, "daemon")

@@ -19,6 +19,7 @@ from otswatch.cycle import poll
 from otswatch.demo.servers import WebhookSink, free_port
 from otswatch.http import serve
 from otswatch.settings import Settings
+from tests.fakes.config import feed_source, write_config
 from tests.fakes.http import FakeServer, Route
 
 REPO = Path(__file__).resolve().parents[2]
@@ -38,17 +39,9 @@ def feed(topic: str, hub: str, *items: tuple[str, str]) -> bytes:
 
 
 def test_push_delivery_from_a_hub(fake_server: FakeServer, tmp_path: Path) -> None:
-    config = tmp_path / "config"
-    config.mkdir()
-    (config / "watchlist.yaml").write_text(
-        (REPO / "config/watchlist.yaml").read_text("utf-8"), "utf-8"
+    config = write_config(
+        tmp_path / "config", sources="sources:\n" + feed_source("wire", fake_server.url("/rss"))
     )
-    (config / "otswatch.yaml").write_text("allow_private_networks: true\n", "utf-8")
-    (config / "sources.yaml").write_text(
-        f"sources:\n  - {{name: wire, url: '{fake_server.url('/rss')}', type: feed, enrich: false}}\n",
-        "utf-8",
-    )
-    (config / "destinations.yaml").write_text("destinations: []\nroutes: []\n", "utf-8")
     address = f"127.0.0.1:{free_port()}"
     topic = fake_server.url("/rss")
 
