@@ -14,7 +14,6 @@ from otswatch.cli import main
 from tests.fakes.config import feed_source, write_config
 from tests.fakes.http import FakeServer, Route
 
-REPO = Path(__file__).resolve().parents[2]
 NOW = format_datetime(datetime.now(UTC))
 ENTRIES = [
     (

@@ -17,8 +17,6 @@ from otswatch.demo.servers import free_port
 from tests.fakes.config import feed_source, write_config
 from tests.fakes.http import FakeServer, Route, rss
 
-REPO = Path(__file__).resolve().parents[2]
-
 
 def test_a_lease_goes_to_one_holder_until_it_expires(redis_url: str) -> None:
     prefix = f"otswatch-test:{uuid.uuid4().hex}:"

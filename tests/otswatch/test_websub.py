@@ -22,8 +22,6 @@ from otswatch.settings import Settings
 from tests.fakes.config import feed_source, write_config
 from tests.fakes.http import FakeServer, Route
 
-REPO = Path(__file__).resolve().parents[2]
-
 
 def feed(topic: str, hub: str, *items: tuple[str, str]) -> bytes:
     entries = "".join(
