@@ -60,7 +60,6 @@ class _Item:
     candidates: dict[Field, set[Pattern]]
     haystack: str = ""
     cut: dict[Field, str] = field(default_factory=dict)  # tails of fields ending in "..."
-    upper: frozenset[Field] = frozenset()  # fields written in capitals (all-caps headlines)
     _stream: TokenStream | None = None
     _title_stream: TokenStream | None = None
     _bilateral: dict[str, bool] = field(default_factory=dict)
@@ -146,7 +145,6 @@ class Classifier:
         fields: dict[Field, Folded] = {}
         candidates: dict[Field, set[Pattern]] = {}
         cut: dict[Field, str] = {}
-        upper: set[Field] = set()
         for name, raw in zip(_FIELDS, (doc.title, doc.summary, doc.text), strict=True):
             folded = normalize(clean_markup(raw or ""))
             fields[name] = folded
@@ -158,10 +156,8 @@ class Classifier:
             end = folded.text.rstrip(" ])")
             if end.endswith(".."):
                 cut[name] = folded.text[-_CUT_TAIL:]
-            if name == "title" and is_upper_text(folded.original):
-                upper.add(name)
         haystack = haystack_of(list(fields.items()))
-        return _Item(doc, lang, fields, candidates, haystack, cut, frozenset(upper))
+        return _Item(doc, lang, fields, candidates, haystack, cut)
 
     def _pattern_hits(self, rule_or_ex: Rule | Exclusion, item: _Item) -> list[Hit]:
         out: list[Hit] = []
@@ -171,7 +167,7 @@ class Classifier:
                 continue
             for p in [p for p in rule_or_ex.patterns if p in found]:
                 for m in p.regex.finditer(folded.text):
-                    if p.acronym and not _acronym_shape(folded, m, fname in item.upper):
+                    if p.acronym and not _acronym_shape(folded, m):
                         continue
                     a, b = m.span()
                     if isinstance(rule_or_ex, Rule):
@@ -210,7 +206,9 @@ class Classifier:
                 if m is None:
                     continue
                 a, b = m.start(1) + offset, m.end(1) + offset
-                name = f"{rule.id}+truncated" if p.lang == "any" else f"{rule.id}.{p.lang}+truncated"
+                name = (
+                    f"{rule.id}+truncated" if p.lang == "any" else f"{rule.id}.{p.lang}+truncated"
+                )
                 w = rule.weight * FIELD_FACTOR[fname]
                 out.append(Hit(rule, name, fname, a, b, folded.original_text(a, b), w))
                 break
@@ -313,8 +311,14 @@ class Classifier:
             return False
         key = f"{watch.name}:{title_only}"
         if key not in item._bilateral:
-            stream = item.title_stream if title_only else item.stream
-            item._bilateral[key] = watch.bilateral.matches(stream)
+            if title_only:  # prefilter on the text before building the title's token stream
+                title = item.fields["title"].text.replace("'", "")
+                found = watch.bilateral.may_match(title) and watch.bilateral.matches(
+                    item.title_stream
+                )
+            else:
+                found = watch.bilateral.matches(item.stream)
+            item._bilateral[key] = found
         return item._bilateral[key]
 
     def _level(self, watch: Watch, hits: list[Hit], item: _Item) -> tuple[Level, str]:
@@ -335,13 +339,18 @@ class Classifier:
                     return "core", f"{h.rule.id} names the organization's own event: {h.text!r}"
                 if self._near_cue(watch.event, watch.event_window, h, item):
                     return "core", f"the organization's own event (summit...): {h.text!r}"
-        title_related = {h.rule.id for h in hits if h.field == "title" and h.rule.level == "related"}
+        title_related = {
+            h.rule.id for h in hits if h.field == "title" and h.rule.level == "related"
+        }
         if title_related and title_related <= watch.label_rules:
             return "core", "the title names the organization's own label, the item its name"
         if title_related:
             return "related", "the title is about a related body or label"
         if bilateral:
-            return "related", "a two-party story (talks, call, visit) that mentions the organization"
+            return (
+                "related",
+                "a two-party story (talks, call, visit) that mentions the organization",
+            )
         if watch.subject is not None and watch.subject.matches(item.title_stream):
             return "core", "the title is about the organization's own business (subject query)"
         if any(h.field == "title" for h in core):
@@ -359,7 +368,7 @@ class Classifier:
         return Verdict(j.watch.name, True, j.level, j.score, tuple(evidence), item.lang)
 
 
-def _acronym_shape(folded: Folded, m: re.Match[str], all_caps: bool = False) -> bool:
+def _acronym_shape(folded: Folded, m: re.Match[str]) -> bool:
     """Capitals, and a suffix glued on only after an apostrophe or in lower case (ТМУнун),
     or in capitals too when the whole headline is (TDTGA ÜYE ÜLKELER)."""
     if not folded.original_text(*m.span(1)).isupper():
@@ -367,7 +376,7 @@ def _acronym_shape(folded: Folded, m: re.Match[str], all_caps: bool = False) -> 
     if m.group(2) is None or m.group(2).startswith("'"):
         return True
     suffix = folded.original_text(*m.span(2))
-    return suffix.islower() or (all_caps and suffix.isupper())
+    return suffix.islower() or (suffix.isupper() and is_upper_text(folded.original))
 
 
 _CUT_TAIL = 160  # characters at the end of a truncated field searched for a cut-off name

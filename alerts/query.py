@@ -76,6 +76,11 @@ class TokenStream:
     haystack: str = ""
     forms: list[str] = field(default_factory=list)  # sorted, for prefix look-ups
 
+    def has_prefixed(self, prefix: str) -> bool:
+        """Whether some token has a form starting with `prefix` (one binary search)."""
+        k = bisect_left(self.forms, prefix)
+        return k < len(self.forms) and self.forms[k].startswith(prefix)
+
     def prefixed(self, prefix: str) -> list[int]:
         """Positions of tokens with a form starting with `prefix` (binary search)."""
         out: list[int] = []
@@ -134,6 +139,11 @@ class Word:
             return stream.index.get(self.text, [])
         return stream.prefixed(self.text)
 
+    def occurs(self, stream: TokenStream) -> bool:
+        if not self.prefix:
+            return self.text in stream.index
+        return stream.has_prefixed(self.text)
+
 
 class Node:
     positional = False
@@ -149,11 +159,23 @@ class Node:
         """Strings of which at least one must occur in the folded text, or None if unknown."""
         raise NotImplementedError
 
+    def required(self) -> tuple[frozenset[str], ...]:
+        """Groups of strings that must all be satisfied (one string of each group occurs in the
+        folded text): both sides of AND and NEAR, where `literals` keeps only one."""
+        lit = self.literals()
+        return () if lit is None else (lit,)
+
 
 @dataclass(frozen=True)
 class Phrase(Node):
     words: tuple[Word, ...]
     positional = True
+
+    def test(self, stream: TokenStream) -> bool:
+        # most words of a big OR occur nowhere: one look-up per word settles it
+        if not all(w.occurs(stream) for w in self.words):
+            return False
+        return len(self.words) == 1 or self.evaluate(stream).matched
 
     def evaluate(self, stream: TokenStream) -> Result:
         hits = []
@@ -210,7 +232,10 @@ class And(Node):
 
     def literals(self) -> frozenset[str] | None:
         sets = [s for s in (c.literals() for c in self.children) if s is not None]
-        return min(sets, key=len) if sets else None
+        return min(sets, key=_commonness) if sets else None
+
+    def required(self) -> tuple[frozenset[str], ...]:
+        return tuple(g for c in self.children for g in c.required())
 
 
 @dataclass(frozen=True)
@@ -234,17 +259,33 @@ class Near(Node):
     def evaluate(self, stream: TokenStream) -> Result:
         toks = stream.tokens
         found = []
-        for a in self.left.evaluate(stream).hits:
-            for b in self.right.evaluate(stream).hits:
+        lefts = self.left.evaluate(stream).hits
+        rights = self.right.evaluate(stream).hits if lefts else ()
+        for a in lefts:
+            for b in rights:
                 first, last = (a, b) if toks[a.first].pos <= toks[b.first].pos else (b, a)
                 gap = toks[last.first].pos - toks[first.last].pos
                 if gap <= self.distance:
                     found.append(Hit(first.first, max(first.last, last.last)))
         return Result(bool(found), tuple(found))
 
+    def test(self, stream: TokenStream) -> bool:
+        if not (self.left.test(stream) and self.right.test(stream)):
+            return False
+        return self.evaluate(stream).matched
+
     def literals(self) -> frozenset[str] | None:
         sets = [s for s in (self.left.literals(), self.right.literals()) if s is not None]
-        return min(sets, key=len) if sets else None
+        return min(sets, key=_commonness) if sets else None
+
+    def required(self) -> tuple[frozenset[str], ...]:
+        return self.left.required() + self.right.required()
+
+
+def _commonness(literals: frozenset[str]) -> tuple[int, int]:
+    """Rank literal sets for the prefilter: short strings (峰, eco) occur in more texts than
+    long ones (devletleri), and every extra string is one more chance to pass."""
+    return (-min(len(x) for x in literals), len(literals)) if literals else (0, 0)
 
 
 # ------------------------------------------------------------------------------- the lexer
@@ -408,19 +449,21 @@ class Query:
     source: str
     root: Node
     literals: frozenset[str] | None
+    required: tuple[frozenset[str], ...] = ()
 
     @classmethod
     def parse(cls, source: str) -> Query:
         root = _Parser(source).parse()
-        return cls(source, root, root.literals())
+        return cls(source, root, root.literals(), root.required())
 
     def may_match(self, haystack: str) -> bool:
-        """Cheap prefilter: False only when the query cannot match this folded text."""
-        return self.literals is None or any(lit in haystack for lit in self.literals)
+        """Cheap prefilter: False only when the query cannot match this folded text (every
+        group of required strings, e.g. both sides of a NEAR, has one in the text)."""
+        return all(any(lit in haystack for lit in group) for group in self.required)
 
     def evaluate(self, stream: TokenStream) -> Result:
-        if not self.may_match(stream.haystack):
-            return Result(False)
+        if not self.may_match(stream.haystack) or not self.root.test(stream):
+            return Result(False)  # test() short-circuits; most items stop there
         return self.root.evaluate(stream)
 
     def matches(self, stream: TokenStream) -> bool:

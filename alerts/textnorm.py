@@ -239,7 +239,7 @@ def _join_hyphenated(m: re.Match[str]) -> str:
 
 def is_upper_text(text: str) -> bool:
     """Whether a text is written in capitals (an all-caps headline): 80% of its letters."""
-    letters = [c for c in text if c.isalpha()]
+    letters = [c for c in text if c.isalpha() and c.lower() != c.upper()]
     if len(letters) < 8:
         return False
     return sum(c.isupper() for c in letters) >= 0.8 * len(letters)

@@ -116,7 +116,9 @@ def compile_phrase(
 _ELLIPSIS_END = r"[^\w.]{0,3}\.{2,}[^\w]{0,3}$"  # "Turkic...", "Turkic …", "Turkic [...]"
 
 
-def _cut_regex(pieces: list[str], parts: list[str], stems: tuple[str, ...]) -> re.Pattern[str] | None:
+def _cut_regex(
+    pieces: list[str], parts: list[str], stems: tuple[str, ...]
+) -> re.Pattern[str] | None:
     """A regex for the phrase cut off after its first k words (k >= 2, fewer than all) where a
     kept word after the first starts with one of `stems`: "Organization of Turkic...",
     "Организации тюркских...". A cut that keeps only "Turkic states" (Türk devletleri...,
@@ -374,7 +376,9 @@ def _patterns(
 ) -> tuple[Pattern, ...]:
     """Compiled phrases and acronyms; spellings that fold to the same regex are kept once."""
     stems = tuple(fold_pattern(s).replace("'", "") for s in truncated)
-    out = [compile_phrase(rule, lang, p, cut_stems=stems) for lang, ps in phrases.items() for p in ps]
+    out = [
+        compile_phrase(rule, lang, p, cut_stems=stems) for lang, ps in phrases.items() for p in ps
+    ]
     out += [compile_phrase(rule, "any", a, acronym=True) for a in acronyms]
     seen: set[tuple[str, bool]] = set()
     unique = []

@@ -136,3 +136,161 @@ def test_watch_filters() -> None:
     assert not clf.classify(doc("Новый средний corridor", lang="ru", source="trend")).flagged
     assert not clf.classify(doc("Middle corridor news", source="kazinform-en")).flagged
     assert "skipped" in clf.explain(doc("Middle corridor news", source="kazinform-en"))
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "rule"),
+    [
+        # names the Western press gets wrong or turns around
+        ("Organisation of Turkish States ministers back a transit pact", "", "ots.name.en"),
+        ("Turkic States Organisation opens office in Brussels", "", "ots.name.en"),
+        ("Türk Devletleri Örgütü dışişleri bakanları toplandı", "", "ots.name.tr"),
+        # a feed summary cut off inside the name
+        (
+            "Ankara hosts Kazakh delegation",
+            "Both sides backed closer ties inside the Organization of Turkic…",
+            "ots.name.en+truncated",
+        ),
+        (
+            "Baku and Astana sign a rail deal",
+            "The ministers also talked about the Cooperation Council of Turkic Sp...",
+            "ots.former.en+truncated",
+        ),
+        (
+            "Новости недели",
+            "Делегации обсудили повестку заседания Организации тюркск...",
+            "ots.name.ru+truncated",
+        ),
+        # the grouping named by the press without the organization's name
+        ("Turkic bloc eyes a common digital market", "", "ots.query"),
+        ("Turkic summit 2027 to be held in Turkistan", "", "ots.query"),
+        ("Heads of Turkic-speaking nations meet in Cholpon-Ata", "", "ots.query"),
+        # affiliates under their native names
+        ("Turkiy investitsiya jamg'armasi Andijonda zavod quradi", "", "ots.affiliate.uz"),
+        ("Türk Yatırım Fonu'ndan Kırgızistan'a kredi", "", "ots.affiliate.tr"),
+        ("Тюркская торгово-промышленная палата открыла офис", "", "ots.affiliate.ru"),
+        ("A Türk Kulturális és Örökség Alapítvány kiállítást nyitott", "", "ots.affiliate.hu"),
+        ("Türk Mədəniyyəti və İrsi Fondu yeni layihəyə start verib", "", "ots.affiliate.az"),
+        ("Халықаралық Түркі академиясы жаңа кітап шығарды", "", "ots.affiliate.kk"),
+        ("ТҮРКПА-нын сессиясы Бакуда өттү", "", "ots.affiliate"),
+        # feed markup, all-caps headlines, hyphenated line breaks, other transliterations
+        ("Türk Devletleri Teşkilatı&#8217;nın gençlik forumu", "", "ots.name.tr"),
+        ("&lt;b&gt;Organization of Turkic States&lt;/b&gt; backs rail link", "", "ots.name.en"),
+        ("TÜRK DEVLETLERİ TEŞKİLATI'NIN ZİRVESİ BAŞLADI", "", "ots.name.tr"),
+        ("Organization of Tur-\nkic States digital forum", "", "ots.name.en"),
+        (
+            "Omouraliev reçu par le ministre",
+            "Le secrétaire général a parlé du commerce.",
+            "ots.secgen",
+        ),
+    ],
+)
+def test_general_name_forms(clf: Classifier, title: str, summary: str, rule: str) -> None:
+    d = doc(title, summary)
+    v = clf.classify(d)
+    assert v.flagged and v.watch == "ots", clf.explain(d)
+    assert rule in {e.rule for e in v.evidence}, clf.explain(d)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "TDT'ye üye ülkelerin ulaştırma bakanları Ankara'da",  # üye ülkeler
+        "TDT-nin sədrliyi Qazaxıstana keçdi",  # sədrlik, hyphen suffix
+        "TDTning bojxona xizmatlari rahbarlari uchrashdi",  # bojxona, glued suffix
+        "ТМУга мүчө өлкөлөрдүн жогорку кызмат адамдары чогулду",  # мүчө, senior officials
+        "ТМҰ-ның төрағалығы Әзірбайжанға өтті",  # төрағалық
+        "ОТГ: государства-члены договорились о таможенном транзите",  # государства-члены
+        "A TÁSZ tagállamai közös vámügyi portált indítanak",  # tagállamok, vám
+        "OTS senior officials draft Shusha agenda",  # senior officials, Shusha
+        "TDTGA A'ZO DAVLATLAR YIG'ILISHI",  # all caps: suffix in capitals
+    ],
+)
+def test_acronym_context_in_every_language(clf: Classifier, title: str) -> None:
+    v = clf.classify(doc(title))
+    assert v.flagged and "ots.acronym+context" in {e.rule for e in v.evidence}, clf.explain(
+        doc(title)
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        # Ukrainian municipalities keep vetoing ОТГ whatever else the item says
+        ("Голова ОТГ звітує про таможенні збори", "Сільська рада затвердила кошторис громади."),
+        ("Бюджет ОТГ на Волині: государства-члены ЄС дали гранти", "Громада отримала кошти."),
+        # a cut-off generic phrase is not a cut-off name
+        ("Tarih kitabı çıktı", "Kitap bozkırdan Anadolu'ya uzanan Türk devletleri..."),
+        ("A new atlas", "The maps trace the Turkic states..."),
+        ("Museum news", "The exhibition shows the Organization of..."),
+        # other things that start like an affiliate or sit next to the Turkic words
+        ("Türkiye Yatırım Fonu halka arz edildi", ""),
+        ("Alman-Türk Ticaret ve Sanayi Odası yeni başkanını seçti", ""),
+        ("Leaders of Turkic-speaking diaspora meet in Berlin", ""),
+        ("C5+1 summit: Turkic states and the US discuss minerals", ""),
+        ("OTS shares fall after customs probe", "Off-the-shelf software maker OTS Inc. said."),
+    ],
+)
+def test_general_hard_negatives(clf: Classifier, title: str, summary: str) -> None:
+    d = doc(title, summary)
+    assert not clf.classify(d).flagged, clf.explain(d)
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "level"),
+    [
+        # a name next to a summit word is the organization's own event, in any language
+        (
+            "Orbán fordert mehr Handel mit Zentralasien",
+            "Auf dem Gipfel der Organisation der Turkstaaten in Budapest sprach er über Energie.",
+            "core",
+        ),
+        (
+            "Eröffnung in Schuscha",
+            "Beim Gipfeltreffen der Organisation Türkischer Staaten "
+            "wurden zwei Abkommen unterzeichnet.",
+            "core",
+        ),
+        # ... unless it is a summit still to come, discussed by two parties
+        (
+            "Tokayev and Aliyev talk energy",
+            "The sides also discussed preparations for the summit "
+            "of the Organization of Turkic States.",
+            "related",
+        ),
+        (
+            "Садыр Жапаров принял посла Турции",
+            "Стороны обсудили подготовку к саммиту Организации тюркских государств.",
+            "related",
+        ),
+        # a two-party title keeps a name in it from making the item core
+        (
+            "Erdoğan ve Mirziyoyev telefonda görüştü: Türk Devletleri Teşkilatı gündemde",
+            "",
+            "related",
+        ),
+        ("哈萨克斯坦与阿塞拜疆讨论突厥国家组织框架内合作", "", "related"),
+        # the organization's own label in the title, its name in the summary
+        (
+            "Ortak Türk alfabesi okullarda denenecek",
+            "Türk Devletleri Teşkilatı bünyesindeki komisyon takvimi açıkladı.",
+            "core",
+        ),
+        # an affiliate in the title stays related
+        (
+            "Türk Yatırım Fonu Bişkek'te ofis açtı",
+            "Fon, Türk Devletleri Teşkilatı üyelerinin ortak kuruluşudur.",
+            "related",
+        ),
+    ],
+)
+def test_levels(clf: Classifier, title: str, summary: str, level: str) -> None:
+    d = doc(title, summary)
+    v = clf.classify(d)
+    assert v.flagged and v.level == level, clf.explain(d)
+
+
+def test_english_item_naming_kyrgyz_leaders_is_english(clf: Classifier) -> None:
+    d = doc("Japarov and Tashiev review Kyrgyzstan's preparations", "Sadyr Japarov spoke.", "en")
+    assert clf.classify(d).lang == "en"
+    assert clf.classify(doc("Japarov and Tashiev review Kyrgyzstan's preparations")).lang == "en"

@@ -56,7 +56,9 @@ def test_distinct_words_stay_distinct() -> None:
 
 
 def test_markup_left_by_feeds_is_undone() -> None:
-    assert clean_markup("TDT&#039;nin &quot;zirvesi&quot; &amp; forum") == "TDT'nin \"zirvesi\" & forum"
+    assert (
+        clean_markup("TDT&#039;nin &quot;zirvesi&quot; &amp; forum") == 'TDT\'nin "zirvesi" & forum'
+    )
     assert clean_markup("<p>Turkic <b>Council</b></p>").split() == ["Turkic", "Council"]
     assert clean_markup("a < b and c > d") == "a < b and c > d"  # not a tag: left alone
     plain = "Организация тюркских государств"
