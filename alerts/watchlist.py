@@ -40,6 +40,9 @@ _ENDING_TEXT = (
     "ов ев ом ем ії ій ів а я о е ы и у ю ь й і"
 )
 _ENDINGS = sorted(_ENDING_TEXT.split(), key=len, reverse=True)
+# Latin-script declining languages (Polish, Czech, Slovak): Organizacja/Organizacji, Tureckich.
+_LATIN_ENDING_TEXT = "ami ach ych ich ego emu ymi imi ów om ie ej ą ę a i y e u o"
+_LATIN_ENDINGS = sorted(_LATIN_ENDING_TEXT.split(), key=len, reverse=True)
 # Agglutinative languages glue suffixes on; others inflect little.
 _AGGLUTINATIVE = {"tr", "az", "kk", "uz", "ky", "tk", "hu", "tt", "ba", "ug", "crh", "any"}
 _SCRIPTLESS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # no spaces between words
@@ -54,7 +57,7 @@ def _stem(word: str, lang: str) -> str:
     if lang == "de":  # adjective endings: Türkischer/Türkischen/Türkische Rat
         return re.sub(r"(isch|ig|lich)(e|er|en|em|es)$", r"\1", word, flags=re.IGNORECASE)
     if lang in _DECLINING and len(word) > 4:
-        for end in _ENDINGS:
+        for end in _ENDINGS if re.search("[а-яёіїєґ]", word.lower()) else _LATIN_ENDINGS:
             if word.lower().endswith(end) and len(word) - len(end) >= 4:
                 return word[: -len(end)]
     return word

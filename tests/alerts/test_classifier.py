@@ -294,3 +294,21 @@ def test_english_item_naming_kyrgyz_leaders_is_english(clf: Classifier) -> None:
     d = doc("Japarov and Tashiev review Kyrgyzstan's preparations", "Sadyr Japarov spoke.", "en")
     assert clf.classify(d).lang == "en"
     assert clf.classify(doc("Japarov and Tashiev review Kyrgyzstan's preparations")).lang == "en"
+
+
+def test_names_in_more_languages_and_descriptive_references(clf: Classifier) -> None:
+    # Polish declension, Georgian, the old Turkmen name with an ending, descriptive references
+    for title in (
+        "Minister spraw zagranicznych na posiedzeniu Organizacji Państw Tureckich w Astanie",
+        "თურქულ სახელმწიფოთა ორგანიზაციის მინისტრები შეიკრიბნენ",
+        "Gazagystan Türki Geňeşiniň mejlisini kabul etdi",
+        "Түрк саммити Бишкекте өттү",
+        "Turkic organisation names new secretary for youth",
+    ):
+        verdict = clf.classify(doc(title))
+        assert verdict.flagged and verdict.watch == "ots", title
+    for title in (
+        "A Turkic organisation of linguists gathers in Kazan to discuss runic inscriptions",
+        "Turkic languages festival opens in Kazan",
+    ):
+        assert not clf.classify(doc(title)).flagged, title
