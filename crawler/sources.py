@@ -7,10 +7,13 @@ from datetime import timedelta
 from typing import Literal
 from urllib.parse import urlsplit
 
+from cssselect import GenericTranslator, SelectorError
+from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from crawler.types import SiteRules, Source
 
+XPATH_PREFIX = "xpath:"  # a site selector written "xpath:..." is XPath, otherwise CSS
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)?\s*$", re.IGNORECASE)
 _UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -51,6 +54,20 @@ class SiteRulesSpec(BaseModel):
     @classmethod
     def _urls(cls, values: list[str]) -> list[str]:
         return [_check_http_url(v) for v in values]
+
+    @field_validator("link_css", "title_css", "date_css", "text_css")
+    @classmethod
+    def _selectors(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            if value.startswith(XPATH_PREFIX):
+                etree.XPath(value.removeprefix(XPATH_PREFIX))
+            else:
+                GenericTranslator().css_to_xpath(value)
+        except (etree.XPathSyntaxError, SelectorError) as exc:
+            raise ValueError(f"bad selector {value!r}: {exc}") from exc
+        return value
 
     @field_validator("allow", "deny")
     @classmethod

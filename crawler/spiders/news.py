@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from lxml import etree
+from parsel import Selector, SelectorList
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
@@ -32,6 +33,7 @@ from crawler.extract import (
     looks_like_article_url,
 )
 from crawler.normalize import canonical_url, clean_text, parse_date
+from crawler.sources import XPATH_PREFIX
 from crawler.types import Source
 
 log = logging.getLogger(__name__)
@@ -227,7 +229,7 @@ class NewsSpider(scrapy.Spider):
         for href in response.css("link[rel~=next]::attr(href)").getall():
             yield response.urljoin(href), "", "next", False
         if self.rules.link_css:
-            for selected in response.css(self.rules.link_css):
+            for selected in select(response, self.rules.link_css):
                 anchors = [selected] if selected.root.tag == "a" else selected.css("a[href]")
                 for anchor in anchors:
                     if link := anchor.attrib.get("href"):
@@ -273,17 +275,19 @@ class NewsSpider(scrapy.Spider):
         """Per-site selectors override what the generic extraction found."""
         changes: dict[str, Any] = {}
         if self.rules.title_css and (
-            title := clean_text(" ".join(response.css(self.rules.title_css + " ::text").getall()))
+            title := clean_text(
+                " ".join(select(response, self.rules.title_css).css("::text").getall())
+            )
         ):
             changes["title"] = title
         if self.rules.text_css and (
             text := clean_text(
-                "\n".join(response.css(self.rules.text_css).getall()), keep_paragraphs=True
+                "\n".join(select(response, self.rules.text_css).getall()), keep_paragraphs=True
             )
         ):
             changes["text"] = text
         if self.rules.date_css:
-            node = response.css(self.rules.date_css)
+            node = select(response, self.rules.date_css)
             raw = (
                 node.attrib.get("datetime")
                 or node.attrib.get("content")
@@ -294,6 +298,13 @@ class NewsSpider(scrapy.Spider):
         if not changes:
             return article
         return ExtractedArticle(**{**article.__dict__, **changes})
+
+
+def select(response: TextResponse, selector: str) -> SelectorList[Selector]:
+    """A per-site selector: CSS, or XPath when written `xpath:<expression>`."""
+    if selector.startswith(XPATH_PREFIX):
+        return response.xpath(selector.removeprefix(XPATH_PREFIX))
+    return response.css(selector)
 
 
 class PrivateAddressGuard:

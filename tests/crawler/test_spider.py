@@ -350,3 +350,33 @@ def test_child_rejects_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None
     code = crawl_main(["--source-json", "[1]", "--db-url", "sqlite://", "--user-agent", UA])
     assert code == 2
     assert "bad arguments" in capsys.readouterr().err
+
+
+def test_per_site_selectors_in_css_and_xpath(make_site: MakeSite, db_url: str) -> None:
+    site = make_site("alpha")
+    rules = SiteRules(
+        link_css="article.teaser h2",  # CSS: where the article links are
+        title_css="xpath://p[@class='byline']",  # XPath: an override visible in the result
+        use_sitemaps=False,
+    )
+    report = crawl(Source(name="alpha", url=site.base_url, type="site", site=rules), db_url)
+    assert report.ok, report.error
+    titles = [item.title for item in stored(db_url).values()]
+    assert titles and all(title.startswith("By ") for title in titles), titles[:3]
+
+
+def test_a_bad_selector_is_a_config_error() -> None:
+    from pydantic import ValidationError
+
+    from crawler.sources import SourceSpec
+
+    for selector in ("div[[", "xpath://div[@class="):
+        with pytest.raises(ValidationError, match="bad selector"):
+            SourceSpec.model_validate(
+                {
+                    "name": "s",
+                    "url": "https://x.org/",
+                    "type": "site",
+                    "site": {"title_css": selector},
+                }
+            )
