@@ -55,6 +55,7 @@ class App:
     leases: Leases
     environ: Mapping[str, str] = field(default_factory=dict)  # where destinations find secrets
     allow_private_networks: bool = False
+    collect_only: bool = False  # `otswatch worker`: poll and store, never classify or send
     notes: list[str] = field(default_factory=list)  # why a destination is switched off, etc.
     # One alerting pass at a time: classification and delivery must never run twice at once
     # in this process, or a pending delivery could be attempted twice.

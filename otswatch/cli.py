@@ -62,8 +62,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     """Collection only: poll sources into the shared database; the main daemon alerts."""
     app = _app(args)
-    app.routes = []
-    app.destinations = {}
+    app.collect_only = True
     asyncio.run(run_daemon(app))
     return 0
 

@@ -82,6 +82,15 @@ class Daemon:
                 source, next_start(source, stored.next_poll if stored else None, index)
             )
         self._scheduler.add_job(
+            self._tracked(self._watch_config),
+            IntervalTrigger(seconds=CONFIG_POLL),
+            id="watch-config",
+            max_instances=1,
+            coalesce=True,
+        )
+        if self.app.collect_only:  # a worker: the main daemon classifies, alerts and digests
+            return
+        self._scheduler.add_job(
             self._tracked(lambda: classify_and_alert(self.app)),
             IntervalTrigger(seconds=self.app.config.settings.classify_every),
             id="classify",
@@ -97,13 +106,6 @@ class Daemon:
             coalesce=True,
             next_run_time=now_utc() + timedelta(minutes=1),
         )
-        self._scheduler.add_job(
-            self._tracked(self._watch_config),
-            IntervalTrigger(seconds=CONFIG_POLL),
-            id="watch-config",
-            max_instances=1,
-            coalesce=True,
-        )
         self._schedule_digests()
 
     def _schedule_digests(self) -> None:
@@ -111,6 +113,8 @@ class Daemon:
         for job in self._scheduler.get_jobs():
             if job.id.startswith("digest:"):
                 job.remove()
+        if self.app.collect_only:
+            return
         for route in self.app.routes:
             if route.digest is None or not route.destinations:
                 continue
@@ -161,9 +165,10 @@ class Daemon:
                 job.next_run_time if unchanged and job else now_utc() + timedelta(seconds=1 + index)
             )
             self._schedule_poll(source, when)
-        self._scheduler.reschedule_job(
-            "classify", trigger=IntervalTrigger(seconds=config.settings.classify_every)
-        )
+        if self._scheduler.get_job("classify"):
+            self._scheduler.reschedule_job(
+                "classify", trigger=IntervalTrigger(seconds=config.settings.classify_every)
+            )
         self._schedule_digests()
         if self.app.fetch_policy != old_policy and self._fetcher is not None:
             old_fetcher, self._fetcher = self._fetcher, Fetcher(self.app.fetch_policy)
@@ -226,7 +231,8 @@ class Daemon:
     def _log_start(self) -> None:
         app = self.app
         log.info(
-            "otswatch running: %d sources, %d watches, destinations: %s, database %s",
+            "otswatch %s: %d sources, %d watches, destinations: %s, database %s",
+            "worker running (collection only)" if app.collect_only else "running",
             len([s for s in app.config.sources if s.enabled]),
             len(app.config.watches),
             ", ".join(app.destinations) or "none",

@@ -145,7 +145,7 @@ async def websub_callback(app: App, request: Request) -> Answer:
     )
     if result.accepted:
         log.info("source %s: pushed by its hub, %d new items", name, result.items_new)
-        if result.items_new:
+        if result.items_new and not app.collect_only:
             app.spawn(classify_and_alert(app))  # big news goes out in seconds, not minutes
     else:
         log.warning("source %s: WebSub push ignored: %s", name, result.reason)

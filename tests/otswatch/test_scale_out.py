@@ -87,5 +87,8 @@ def test_daemon_and_worker_fetch_each_source_once(
         assert process.wait(timeout=15) == 0
     fetched = [path for path in fake_server.paths() if path.startswith("/feed-")]
     assert sorted(fetched) == [f"/feed-{n}.xml" for n in range(4)], fetched
-    logs = (tmp_path / "daemon.log").read_text() + (tmp_path / "worker.log").read_text()
+    worker_log = (tmp_path / "worker.log").read_text()
+    logs = (tmp_path / "daemon.log").read_text() + worker_log
     assert logs.count("new of 1") == 4, logs
+    assert "worker running (collection only)" in worker_log
+    assert "classified" not in worker_log  # only the main daemon classifies and alerts
