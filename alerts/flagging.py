@@ -6,12 +6,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
+
 from alerts.classifier import Classifier
 from alerts.store import AlertStore
 from alerts.types import Document, Verdict
 from crawler.types import Item
 
 log = logging.getLogger(__name__)
+MAX_COLLISIONS = 3
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ def document_for(item: Item) -> Document:
 def classify_pending(
     store: AlertStore, classifier: Classifier, watchlist_version: str, batch: int = 500
 ) -> ClassifyReport:
-    items_done = flags_made = 0
+    items_done = flags_made = collisions = 0
     while True:
         pending = store.unclassified(limit=batch)
         if not pending:
@@ -43,7 +46,16 @@ def classify_pending(
         results: list[tuple[Item, list[Verdict]]] = [
             (item, classifier.classify_all(document_for(item))) for item in pending
         ]
-        flags_made += store.save_classifications(results, watchlist_version)
+        try:
+            flags_made += store.save_classifications(results, watchlist_version)
+        except IntegrityError as exc:
+            # Another process (a `run --once` beside the daemon) classified some of these first;
+            # the batch rolled back whole, so ask again for what is still unclassified.
+            collisions += 1
+            if collisions > MAX_COLLISIONS:
+                raise
+            log.info("classification batch collided with another process (%s); retrying", exc.orig)
+            continue
         items_done += len(pending)
     if items_done:
         log.info("classified %d new items: %d flags", items_done, flags_made)
