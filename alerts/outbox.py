@@ -124,6 +124,8 @@ async def deliver_due(
                 delivery.destination,
             )
             continue
+        if not store.claim(delivery.id, now):
+            continue  # another process took it
         outcomes.append(await _attempt(store, destination, delivery, now, footer_notes))
     return outcomes
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import Engine, and_, exists, insert, select, update
@@ -20,6 +20,7 @@ from crawler.types import Item
 DeliveryKind = Literal["instant", "digest", "notice"]
 # Deliveries that hold their stories: a story pending or sent to a destination is not sent again.
 _HOLDING = ("pending", "sent")
+CLAIM_LEASE = timedelta(minutes=10)  # longer than any one send may take
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,21 @@ class AlertStore:
         return self._deliveries(
             and_(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now)
         )
+
+    def claim(self, delivery_id: int, now: datetime, lease: timedelta = CLAIM_LEASE) -> bool:
+        """Take a due delivery for one attempt, atomically, so two processes never send it
+        both. The claim is a lease: if this process dies mid-send, it is due again later."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(deliveries)
+                .where(
+                    deliveries.c.id == delivery_id,
+                    deliveries.c.status == "pending",
+                    deliveries.c.next_attempt_at <= now,
+                )
+                .values(next_attempt_at=now + lease)
+            )
+        return result.rowcount == 1
 
     def list_deliveries(self, limit: int = 50) -> list[Delivery]:
         return self._deliveries(None, limit=limit)

@@ -258,3 +258,15 @@ def test_later_reports_of_an_event_already_alerted_wait_for_the_digest(
     assert plan_instant(alerts, route(instant="core", instant_min_score=0.8), now) == []
     [digest] = plan_digest(alerts, route(), "w1", now)
     assert len(digest.item_ids) == 1  # the Russian report, in the digest
+
+
+def test_a_delivery_is_claimed_by_one_process_only(stores: tuple[ItemStore, AlertStore]) -> None:
+    items, alerts = stores
+    flag_items(items, alerts, [("https://a.org/s", "wire-a", "OTS summit", "core", 0.9)])
+    now = now_utc()
+    [delivery] = plan_digest(alerts, route(), "w1", now)
+    rival = AlertStore(alerts.engine)  # a second process on the same database
+    assert alerts.claim(delivery.id, now)
+    assert not rival.claim(delivery.id, now)
+    # a claimant that died mid-send: the delivery is due again once the lease has run out
+    assert rival.claim(delivery.id, now + timedelta(minutes=11))
