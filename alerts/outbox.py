@@ -8,6 +8,7 @@ planned for it again, so nothing is delivered twice and nothing due is dropped.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +27,7 @@ DIGEST_LOOKBACK = timedelta(days=7)  # by first sight: what we collected lately,
 MAX_ATTEMPTS = 8
 RETRY_BASE = timedelta(minutes=1)
 RETRY_CAP = timedelta(hours=2)
+MAX_RETRY_WAIT = 86_400.0  # seconds: the longest Retry-After honoured
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,11 @@ class DeliveryOutcome:
 def _members(leaders: Sequence[FlaggedItem], flagged: Sequence[FlaggedItem]) -> list[FlaggedItem]:
     """Every flagged item of the chosen stories, so the other outlets are held too."""
     stories = {lead.item.story for lead in leaders}
-    return [f for f in flagged if f.item.story in stories]
+    members: dict[int | None, FlaggedItem] = {}
+    for candidate in flagged:  # an item flagged by two watches is one member
+        if candidate.item.story in stories:
+            members.setdefault(candidate.item.id, candidate)
+    return list(members.values())
 
 
 def plan_instant(store: AlertStore, route: Route, now: datetime) -> list[Delivery]:
@@ -165,8 +171,8 @@ async def _attempt(
         retry_at = None
         if exc.retryable and attempts < MAX_ATTEMPTS:
             delay = min(RETRY_BASE * 2 ** (attempts - 1), RETRY_CAP)
-            if exc.retry_after:
-                delay = max(delay, timedelta(seconds=exc.retry_after))
+            if exc.retry_after and math.isfinite(exc.retry_after):
+                delay = max(delay, timedelta(seconds=min(exc.retry_after, MAX_RETRY_WAIT)))
             retry_at = now + delay
         store.mark_failed_attempt(delivery.id, exc.cause, next_attempt_at=retry_at)
         when = f"retry at {retry_at:%H:%M:%S} UTC" if retry_at else "given up"

@@ -162,6 +162,7 @@ class AlertStore:
     ) -> Delivery | None:
         """Record a delivery before it is attempted; None when the key exists (idempotent)."""
         now = now_utc()
+        unique_members = list({item.id: item for item in members}.values())  # one row per item
         try:
             with self.engine.begin() as conn:
                 delivery_id = conn.execute(
@@ -176,17 +177,26 @@ class AlertStore:
                         note=note,
                     )
                 ).inserted_primary_key[0]  # type: ignore[index]
-                if members:
+                if unique_members:
                     conn.execute(
                         insert(delivery_items),
                         [
                             {"delivery_id": delivery_id, "item_id": item.id, "story": item.story}
-                            for item in members
+                            for item in unique_members
                         ],
                     )
         except IntegrityError:
-            return None
+            if self._delivery_exists(destination, key):
+                return None  # planned before: idempotent
+            raise  # anything else is a bug to see, not a delivery to lose in silence
         return self.get_delivery(int(delivery_id))
+
+    def _delivery_exists(self, destination: str, key: str) -> bool:
+        query = select(deliveries.c.id).where(
+            deliveries.c.destination == destination, deliveries.c.key == key
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(query).first() is not None
 
     def get_delivery(self, delivery_id: int) -> Delivery:
         found = self._deliveries(deliveries.c.id == delivery_id)

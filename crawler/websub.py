@@ -26,6 +26,7 @@ from crawler.store import ItemStore, now_utc
 from crawler.types import Source
 
 DEFAULT_LEASE = timedelta(days=5)
+MAX_LEASE = timedelta(days=30)
 RENEW_BEFORE = timedelta(hours=12)
 REQUEST_PATIENCE = timedelta(hours=1)
 _SIGNATURE_ALGORITHMS = {
@@ -59,8 +60,12 @@ def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
     algorithm = _SIGNATURE_ALGORITHMS.get(method.strip().lower())
     if algorithm is None:
         return False
-    expected = hmac.new(secret.encode(), body, algorithm).hexdigest()
-    return hmac.compare_digest(expected, given.strip().lower())
+    expected = hmac.new(secret.encode(), body, algorithm).hexdigest().encode()
+    try:
+        offered = given.strip().lower().encode("ascii")
+    except UnicodeEncodeError:
+        return False
+    return hmac.compare_digest(expected, offered)
 
 
 class WebSubStore:
@@ -136,21 +141,32 @@ async def subscribe(
 
 
 def verify_intent(store: WebSubStore, source: str, params: Mapping[str, str]) -> str | None:
-    """The challenge to echo when the hub confirms a subscription we asked for, else None (404)."""
+    """The challenge to echo when the hub confirms a subscription we asked for, else None (404).
+
+    Only a request of ours still waiting for its answer can be confirmed or denied, so nobody
+    can switch push delivery off (or on) by calling the public callback."""
     current = store.get(source)
     mode = params.get("hub.mode", "")
     if current is None or params.get("hub.topic") != current.topic:
         return None
+    awaiting = current.state == "requested" and (
+        current.requested_at is None or now_utc() - current.requested_at <= REQUEST_PATIENCE
+    )
+    if not awaiting:  # renewals go through subscribe(), which sets "requested" again
+        return None
     if mode == "denied":
-        store.update(
-            source, state="denied", last_error=params.get("hub.reason", "denied by the hub")
-        )
+        reason = params.get("hub.reason", "denied by the hub")[:300]
+        store.update(source, state="denied", last_error=reason)
         return ""
     if mode != "subscribe" or "hub.challenge" not in params:
         return None
     lease = params.get("hub.lease_seconds", "")
-    expires = now_utc() + (timedelta(seconds=int(lease)) if lease.isdigit() else DEFAULT_LEASE)
-    store.update(source, state="verified", verified_at=now_utc(), lease_expires_at=expires)
+    seconds = int(lease) if lease.isascii() and lease.isdigit() else None
+    max_seconds = int(MAX_LEASE.total_seconds())
+    granted = timedelta(seconds=min(seconds, max_seconds)) if seconds else DEFAULT_LEASE
+    store.update(
+        source, state="verified", verified_at=now_utc(), lease_expires_at=now_utc() + granted
+    )
     return params["hub.challenge"]
 
 

@@ -88,6 +88,9 @@ def metrics(app: App) -> Answer:
 
 ROUTES: dict[str, Callable[[App], Answer]] = {"/health": health, "/metrics": metrics}
 MAX_BODY = 5_000_000
+MAX_HEADER_LINES = 100
+MAX_CONNECTIONS = 64  # more at once are refused: the endpoint serves monitors and hubs, not crowds
+READ_DEADLINE = 15.0  # seconds for a whole request to arrive
 WEBSUB_PREFIX = "/websub/"
 
 
@@ -101,7 +104,8 @@ class Request:
 
 
 async def read_request(reader: asyncio.StreamReader) -> Request:
-    line = await asyncio.wait_for(reader.readline(), timeout=10)
+    """Read one request; the caller bounds the whole read in time (slow clients are dropped)."""
+    line = await reader.readline()
     if len(line) > MAX_REQUEST_LINE:
         raise ValueError("request line too long")
     parts = line.decode("latin-1").split()
@@ -109,20 +113,18 @@ async def read_request(reader: asyncio.StreamReader) -> Request:
         raise ValueError(f"malformed request line {line[:80]!r}")
     method, target, _version = parts
     headers: dict[str, str] = {}
-    while True:
-        header = await asyncio.wait_for(reader.readline(), timeout=10)
+    for _count in range(MAX_HEADER_LINES + 1):
+        header = await reader.readline()
         if header in (b"\r\n", b"\n", b""):
             break
         name, _, value = header.decode("latin-1").partition(":")
         headers[name.strip().lower()] = value.strip()
-        if len(headers) > 100:
-            raise ValueError("too many headers")
+    else:
+        raise ValueError("too many header lines")
     length = headers.get("content-length", "0")
-    if not length.isdigit() or int(length) > MAX_BODY:
+    if not length.isascii() or not length.isdigit() or int(length) > MAX_BODY:
         raise ValueError(f"bad or too large Content-Length {length[:20]!r}")
-    body = (
-        await asyncio.wait_for(reader.readexactly(int(length)), timeout=30) if int(length) else b""
-    )
+    body = await reader.readexactly(int(length)) if int(length) else b""
     split = urlsplit(target)
     return Request(method, unquote(split.path), dict(parse_qsl(split.query)), headers, body)
 
@@ -164,23 +166,41 @@ async def route(app: App, request: Request) -> Answer:
 
 async def serve(app: App, address: str) -> asyncio.Server:
     host, _, port = address.rpartition(":")
+    slots = asyncio.Semaphore(MAX_CONNECTIONS)
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            answer = await route(app, await read_request(reader))
-            reason = {200: "OK", 202: "Accepted", 404: "Not Found", 405: "Method Not Allowed"}
-            writer.write(
-                f"HTTP/1.1 {answer.status} {reason.get(answer.status, 'Error')}\r\n"
-                f"Content-Type: {answer.content_type}\r\nContent-Length: {len(answer.body)}\r\n"
-                "Connection: close\r\n\r\n".encode()
-                + answer.body
-            )
-            await writer.drain()
-        except (TimeoutError, ConnectionError, ValueError, asyncio.IncompleteReadError) as exc:
-            log.debug("http endpoint: dropped a bad request: %s", exc)
-        finally:
+        if slots.locked():  # full: refuse at once rather than queue behind slow clients
             writer.close()
+            return
+        async with slots:
+            try:
+                request = await asyncio.wait_for(read_request(reader), timeout=READ_DEADLINE)
+                answer = await route(app, request)
+            except (TimeoutError, ConnectionError, ValueError, asyncio.IncompleteReadError) as exc:
+                log.debug("http endpoint: dropped a bad request: %s", exc)
+                writer.close()
+                return
+            except Exception:  # one broken request must not take the endpoint down
+                log.exception("http endpoint: request failed")
+                answer = Answer(500, "text/plain", b"internal error\n")
+            try:
+                writer.write(_response(answer))
+                await asyncio.wait_for(writer.drain(), timeout=READ_DEADLINE)
+            except (TimeoutError, ConnectionError) as exc:
+                log.debug("http endpoint: client went away: %s", exc)
+            finally:
+                writer.close()
 
     server = await asyncio.start_server(handle, host.strip("[]"), int(port))
     log.info("health endpoint on http://%s/health", address)
     return server
+
+
+def _response(answer: Answer) -> bytes:
+    reason = {200: "OK", 202: "Accepted", 404: "Not Found", 405: "Method Not Allowed"}
+    head = (
+        f"HTTP/1.1 {answer.status} {reason.get(answer.status, 'Error')}\r\n"
+        f"Content-Type: {answer.content_type}\r\nContent-Length: {len(answer.body)}\r\n"
+        "Connection: close\r\n\r\n"
+    )
+    return head.encode() + answer.body

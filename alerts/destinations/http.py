@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -99,22 +100,27 @@ def protect(url: str) -> tuple[str, ...]:
     return tuple(spellings)
 
 
+MAX_RETRY_AFTER = 86_400.0  # a receiver asking for more than a day is treated as asking for a day
+
+
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
     """Retry-After is delta-seconds (what Slack sends) or an HTTP date; None if absent/garbled."""
     if not value:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, OverflowError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if not math.isfinite(seconds):
+        return None  # "inf", "nan": not a time anyone can wait for
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)
 
 
 async def post_json(

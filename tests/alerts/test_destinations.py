@@ -460,3 +460,13 @@ def test_apprise_failure_is_retryable_and_hides_the_url(sample_digest: Digest) -
     assert info.value.retryable and "secret-token-path" not in str(info.value)
     with pytest.raises(ValueError, match="not one Apprise understands"):
         AppriseDestination("team-chat", ["nonsense://x"])
+
+
+def test_hostile_retry_after_values_are_bounded() -> None:
+    from alerts.destinations.http import parse_retry_after
+
+    assert parse_retry_after("120") == 120.0
+    assert parse_retry_after("inf") is None and parse_retry_after("nan") is None
+    assert parse_retry_after("1e400") is None and parse_retry_after("²") is None
+    assert parse_retry_after("10000000000000") == 86_400.0
+    assert parse_retry_after("Wed, 21 Oct 9999 07:28:00 GMT") == 86_400.0

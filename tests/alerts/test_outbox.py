@@ -270,3 +270,43 @@ def test_a_delivery_is_claimed_by_one_process_only(stores: tuple[ItemStore, Aler
     assert not rival.claim(delivery.id, now)
     # a claimant that died mid-send: the delivery is due again once the lease has run out
     assert rival.claim(delivery.id, now + timedelta(minutes=11))
+
+
+def test_an_item_flagged_by_two_watches_is_delivered_once(
+    stores: tuple[ItemStore, AlertStore],
+) -> None:
+    items, alerts = stores
+    [item] = items.add_items(
+        [
+            Item(
+                url="https://a.org/corridor",
+                title="OTS ministers back the Middle Corridor",
+                source="wire",
+                summary=BODY,
+                published=now_utc(),
+            )
+        ]
+    )
+    evidence = (Evidence("OTS", "title", "ots.acronym", 0.8),)
+    alerts.save_classifications(
+        [
+            (
+                item,
+                [
+                    Verdict("ots", True, "core", 0.9, evidence),
+                    Verdict("middle-corridor", True, "core", 0.9, evidence),
+                ],
+            )
+        ],
+        "v1",
+    )
+    every_watch = resolve_route(
+        RouteSpec.model_validate(
+            {"name": "all", "destinations": ["hook"], "instant": "core", "instant_min_score": 0.5}
+        ),
+        {"hook"},
+    )
+    now = now_utc()
+    [instant] = plan_instant(alerts, every_watch, now)
+    assert instant.item_ids == (item.id,)
+    assert plan_digest(alerts, every_watch, "w1", now) == []  # already held by the instant alert

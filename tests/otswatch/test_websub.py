@@ -127,3 +127,34 @@ def test_push_delivery_from_a_hub(fake_server: FakeServer, tmp_path: Path) -> No
     assert "Extraordinary summit of the Organization of Turkic States" in titles
     flagged = app.alerts.flags_by_item()
     assert any(f.watch == "ots" for flags in flagged.values() for f in flags)
+
+
+def test_the_callback_cannot_be_used_to_switch_push_off(tmp_path: Path) -> None:
+    from crawler.websub import signature_ok, verify_intent
+    from otswatch.db import open_database
+
+    engine = open_database(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    store = WebSubStore(engine)
+    topic = "https://wire.example.org/rss"
+    store.requested("wire", "https://hub.example.org/", topic)
+    huge = {
+        "hub.mode": "subscribe",
+        "hub.topic": topic,
+        "hub.challenge": "c",
+        "hub.lease_seconds": "99999999999999999",
+    }
+    assert verify_intent(store, "wire", huge) == "c"  # an absurd lease is capped, not a crash
+    current = store.get("wire")
+    assert current is not None and current.state == "verified"
+    assert current.lease_expires_at is not None
+    # a forged "denied" (or a second "subscribe") for a verified subscription is refused
+    assert verify_intent(store, "wire", {"hub.mode": "denied", "hub.topic": topic}) is None
+    assert (
+        verify_intent(
+            store, "wire", {"hub.mode": "subscribe", "hub.topic": topic, "hub.challenge": "x"}
+        )
+        is None
+    )
+    assert store.get("wire").state == "verified"  # type: ignore[union-attr]
+    assert not signature_ok("secret", b"body", "sha256=é")
+    assert not signature_ok("secret", b"body", "md5=abc")
