@@ -4,6 +4,7 @@ watch-list version, and its flags are written in the same transaction as its cla
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -36,10 +37,16 @@ def document_for(item: Item) -> Document:
 
 
 def classify_pending(
-    store: AlertStore, classifier: Classifier, watchlist_version: str, batch: int = 500
+    store: AlertStore,
+    classifier: Classifier,
+    watchlist_version: str,
+    batch: int = 500,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> ClassifyReport:
+    """Classify what is waiting, batch by batch; `should_stop` is asked between batches so a
+    large backlog does not hold the daemon's stop (the rest waits for the next run)."""
     items_done = flags_made = collisions = 0
-    while True:
+    while not should_stop():
         pending = store.unclassified(limit=batch)
         if not pending:
             break

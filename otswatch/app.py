@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +57,7 @@ class App:
     environ: Mapping[str, str] = field(default_factory=dict)  # where destinations find secrets
     allow_private_networks: bool = False
     collect_only: bool = False  # `otswatch worker`: poll and store, never classify or send
+    stopping: threading.Event = field(default_factory=threading.Event)
     notes: list[str] = field(default_factory=list)  # why a destination is switched off, etc.
     # One alerting pass at a time: classification and delivery must never run twice at once
     # in this process, or a pending delivery could be attempted twice.

@@ -26,7 +26,7 @@ from otswatch import output
 from otswatch.app import App, build_app
 from otswatch.config import ConfigFileError, load_config
 from otswatch.cycle import footer_notes, run_once, send_digest
-from otswatch.daemon import run_daemon
+from otswatch.daemon import run_forever
 from otswatch.settings import Settings, SettingsError, settings_from_env
 
 log = logging.getLogger("otswatch")
@@ -55,7 +55,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"{report.classified.flags} new flags, {len(report.deliveries)} deliveries"
         )
         return 0
-    asyncio.run(run_daemon(app))
+    run_forever(app)
     return 0
 
 
@@ -63,7 +63,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     """Collection only: poll sources into the shared database; the main daemon alerts."""
     app = _app(args)
     app.collect_only = True
-    asyncio.run(run_daemon(app))
+    run_forever(app)
     return 0
 
 

@@ -118,7 +118,11 @@ async def classify_and_alert(
     async with app.alerting:
         now = now or now_utc()
         report = await asyncio.to_thread(
-            classify_pending, app.alerts, app.classifier, app.config.watchlist_version
+            classify_pending,
+            app.alerts,
+            app.classifier,
+            app.config.watchlist_version,
+            should_stop=app.stopping.is_set,
         )
         for route in app.routes:
             plan_instant(app.alerts, route, now)
@@ -134,7 +138,11 @@ async def send_digest(
     async with app.alerting:
         now = now or now_utc()
         await asyncio.to_thread(
-            classify_pending, app.alerts, app.classifier, app.config.watchlist_version
+            classify_pending,
+            app.alerts,
+            app.classifier,
+            app.config.watchlist_version,
+            should_stop=app.stopping.is_set,
         )
         zone = ZoneInfo(route.digest.timezone) if route.digest else ZoneInfo("UTC")
         key = window_key or now.astimezone(zone).strftime("%Y-%m-%dT%H:%M%z")

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import threading
+import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -30,7 +34,10 @@ from otswatch.http import serve
 log = logging.getLogger(__name__)
 
 CONFIG_POLL = 10.0  # seconds between checks for edited config files
-STOP_GRACE = 5.0  # seconds given to running jobs after SIGTERM before they are cancelled
+STOP_GRACE = 4.0  # seconds given to running jobs after SIGTERM before they are cancelled
+CANCEL_GRACE = 1.5  # seconds for cancelled jobs to unwind
+WORKER_PREFIX = "otswatch-worker"
+THREAD_GRACE = 2.0  # seconds for worker threads (SMTP, classification) before exiting anyway
 LEASE_RETRY = timedelta(seconds=30)  # earliest retry of a source another process is polling
 
 
@@ -70,6 +77,7 @@ class Daemon:
         if not self.stopping.is_set():
             log.info("%s: stopping", why)
             self.stopping.set()
+            self.app.stopping.set()  # seen by work running in threads (classification)
 
     # -- scheduling ------------------------------------------------------------------------
     def _schedule_all(self) -> None:
@@ -219,7 +227,9 @@ class Daemon:
             try:
                 await job()
             except asyncio.CancelledError:
-                raise
+                if not self.stopping.is_set():
+                    raise
+                log.info("a job still running at stop was cut off; it runs again at the next start")
             except Exception:  # the daemon outlives any one job; log.exception keeps the cause
                 log.exception("scheduled job failed; the daemon carries on")
             finally:
@@ -247,19 +257,49 @@ class Daemon:
         if self._http is not None:
             self._http.close()
         if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
+            self._scheduler.pause()  # no new job starts; running ones get STOP_GRACE to finish
         running = [*self._tasks, *self.app.background]
         if running:
             _done, pending = await asyncio.wait(running, timeout=STOP_GRACE)
             for task in pending:
                 task.cancel()
             if pending:
-                await asyncio.wait(pending, timeout=2.0)
+                await asyncio.wait(pending, timeout=CANCEL_GRACE)
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
         if self._fetcher is not None:
             await self._fetcher.aclose()
         self.app.engine.dispose()
         log.info("otswatch stopped")
 
 
-async def run_daemon(app: App) -> None:
-    await Daemon(app).run()
+def run_forever(app: App) -> None:
+    """Run the daemon until SIGTERM/SIGINT, and stop within STOP_GRACE + a few seconds.
+
+    Unlike asyncio.run, this does not wait without end for worker threads: a send stuck in a
+    dead SMTP connection must not hold the stop. Work cut off that way is safe to redo: a
+    claimed delivery is due again when its lease runs out, an item not yet classified stays so.
+    """
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    workers = ThreadPoolExecutor(thread_name_prefix=WORKER_PREFIX)
+    loop.set_default_executor(workers)
+    try:
+        loop.run_until_complete(Daemon(app).run())
+    finally:
+        loop.close()
+    workers.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + THREAD_GRACE
+    ours = [t for t in threading.enumerate() if t.name.startswith(WORKER_PREFIX)]
+    for thread in ours:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    busy = [t.name for t in ours if t.is_alive()]
+    if busy:
+        log.warning(
+            "stopping now although %d worker thread(s) are still busy (%s); "
+            "their work is retried at the next start",
+            len(busy),
+            ", ".join(busy[:5]),
+        )
+        logging.shutdown()
+        os._exit(0)

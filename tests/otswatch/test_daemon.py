@@ -177,3 +177,41 @@ def test_an_edited_config_is_applied_without_a_restart(
     assert code == 0, output
     assert "config not reloaded (config files changed)" in output and "not valid YAML" in output
     assert "config reloaded (config files changed): 2 sources" in output
+
+
+def test_sigterm_does_not_wait_for_a_mail_server_that_never_answers(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    import socket
+
+    now = format_datetime(datetime.now(UTC))
+    fake_server.routes["/rss"] = Route(
+        body=f"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
+<item><title>Turkic leaders hold extraordinary OTS summit</title><link>{fake_server.url("/a/1")}</link>
+<description>{FRESH_SUMMARY}</description><pubDate>{now}</pubDate></item></channel></rss>""".encode()
+    )
+    config = tmp_path / "config"
+    write_config(
+        config,
+        f"sources:\n  - {{name: wire, url: '{fake_server.url('/rss')}', type: feed, enrich: false}}\n",
+        "destinations:\n  - {name: email, type: email}\nroutes:\n  - {name: ots, watches: [ots], destinations: [email], instant: core, instant_min_score: 0.5}\n",
+    )
+    with socket.socket() as black_hole:  # accepts connections at TCP level, never says a word
+        black_hole.bind(("127.0.0.1", 0))
+        black_hole.listen(5)
+        port = black_hole.getsockname()[1]
+        process = start(
+            config,
+            tmp_path,
+            {
+                "OTSWATCH_HTTP_ADDR": f"127.0.0.1:{free_port()}",
+                "OTSWATCH_SMTP_URL": f"smtp://127.0.0.1:{port}",
+                "OTSWATCH_EMAIL_FROM": "otswatch@localhost",
+                "OTSWATCH_EMAIL_TO": "desk@localhost",
+            },
+        )
+        time.sleep(10)  # polled at ~2 s, classified and the alert attempted by ~5 s: now stuck
+        code, seconds, output = stop(process)
+    assert code == 0, output
+    assert seconds < 10, f"took {seconds:.1f}s to stop:\n{output}"
+    assert "worker thread(s) are still busy" in output

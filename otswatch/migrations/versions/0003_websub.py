@@ -1,4 +1,4 @@
-"""WebSub subscriptions
+"""WebSub subscriptions; items.alias (the feed link an item redirected from)
 
 Revision ID: 0003
 Revises: 0002
@@ -32,7 +32,13 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("source", name=op.f("pk_websub_subscriptions")),
     )
+    with op.batch_alter_table("items", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("alias", sa.Text(), nullable=True))
+        batch_op.create_index(batch_op.f("ix_items_alias"), ["alias"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("items", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_items_alias"))
+        batch_op.drop_column("alias")
     op.drop_table("websub_subscriptions")
