@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
 from typing import Literal
@@ -14,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from crawler.types import SiteRules, Source
 
 XPATH_PREFIX = "xpath:"  # a site selector written "xpath:..." is XPath, otherwise CSS
+MAX_DURATION = timedelta(days=366)
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)?\s*$", re.IGNORECASE)
 _UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -21,12 +23,17 @@ _UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 6048
 def parse_duration(value: str | int | float) -> timedelta:
     """'90s', '15m', '2h', '7d' or a number of seconds."""
     if isinstance(value, int | float):
+        if not math.isfinite(value) or not 0 <= value <= MAX_DURATION.total_seconds():
+            raise ValueError(f"{value!r} is not a duration between 0 and {MAX_DURATION.days} days")
         return timedelta(seconds=value)
     match = _DURATION.match(value)
     if not match:
         raise ValueError(f"{value!r} is not a duration (use e.g. 90s, 15m, 2h, 7d)")
     number, unit = match.groups()
-    return timedelta(seconds=float(number) * _UNITS[(unit or "s").lower()])
+    seconds = float(number) * _UNITS[(unit or "s").lower()]
+    if not math.isfinite(seconds) or seconds > MAX_DURATION.total_seconds():
+        raise ValueError(f"{value!r} is longer than {MAX_DURATION.days} days")
+    return timedelta(seconds=seconds)
 
 
 def _check_http_url(value: str) -> str:
@@ -107,6 +114,8 @@ class SourceSpec(BaseModel):
         duration = parse_duration(value)
         if duration < timedelta(minutes=1):
             raise ValueError("interval under 1 minute is impolite; use at least 1m")
+        if duration > timedelta(days=7):
+            raise ValueError("interval over 7 days: disable the source instead (enabled: false)")
         return duration
 
     def to_source(self) -> Source:

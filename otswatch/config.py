@@ -49,11 +49,22 @@ class AppSettingsFile(BaseModel):
     user_agent: str = "otswatch/{version} (news monitor; +{contact})"
     fetch_timeout: float = Field(default=20.0, gt=0, le=300)
     max_feed_bytes: int = Field(default=10_000_000, ge=10_000)
-    classify_every: float = Field(default=60.0, ge=5)
-    crawl_timeout: float = Field(default=900.0, ge=10)
+    classify_every: float = Field(default=60.0, ge=5, le=3600)
+    crawl_timeout: float = Field(default=900.0, ge=10, le=86400)
     # Fetching private, loopback or link-local addresses is refused (SSRF guard) unless this
     # is set: for sources on your own network, and for tests against local servers.
     allow_private_networks: bool = False
+
+    @field_validator("user_agent")
+    @classmethod
+    def _user_agent(cls, value: str) -> str:
+        try:
+            value.format(version="0", contact="x")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(
+                f"user_agent may only use the placeholders {{version}} and {{contact}} ({exc})"
+            ) from exc
+        return value
 
     @field_validator("classify_every", "fetch_timeout", "crawl_timeout", mode="before")
     @classmethod

@@ -180,7 +180,7 @@ class Daemon:
         self._schedule_digests()
         if self.app.fetch_policy != old_policy and self._fetcher is not None:
             old_fetcher, self._fetcher = self._fetcher, Fetcher(self.app.fetch_policy)
-            self.app.spawn(old_fetcher.aclose())
+            self.app.spawn(_close_later(old_fetcher, old_policy.timeout * 3))
         log.info(
             "config reloaded (%s): %d sources, %d watches, destinations: %s",
             why,
@@ -271,6 +271,14 @@ class Daemon:
             await self._fetcher.aclose()
         self.app.engine.dispose()
         log.info("otswatch stopped")
+
+
+async def _close_later(fetcher: Fetcher, delay: float) -> None:
+    """Close a replaced fetcher once the polls that still hold it have had time to finish."""
+    try:
+        await asyncio.sleep(delay)
+    finally:
+        await fetcher.aclose()
 
 
 def run_forever(app: App) -> None:

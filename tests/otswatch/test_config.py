@@ -139,3 +139,25 @@ def test_a_disabled_watch_is_validated_but_not_applied(config_dir: Path) -> None
     path = config_dir / "watchlist.yaml"
     path.write_text(path.read_text("utf-8").replace("enabled: false", "enabled: true"), "utf-8")
     assert "middle-corridor" in {w.name for w in load_config(config_dir).watches}
+
+
+def test_absurd_values_are_config_problems_not_crashes(config_dir: Path) -> None:
+    (config_dir / "otswatch.yaml").write_text(
+        'user_agent: "x {name}"\nclassify_every: .inf\n', "utf-8"
+    )
+    (config_dir / "sources.yaml").write_text(
+        "sources:\n  - {name: a, url: 'https://a.org/', type: feed, interval: 99999999999d}\n"
+        "  - {name: b, url: 'https://b.org/', type: feed, interval: .inf}\n"
+        "  - {name: c, url: 'https://c.org/', type: feed, interval: 30d}\n",
+        "utf-8",
+    )
+    messages = [str(p) for p in load_config(config_dir).problems]
+    assert any(":1: user_agent:" in m and "{version} and {contact}" in m for m in messages), (
+        messages
+    )
+    assert any(":2: classify_every:" in m for m in messages), messages
+    assert any(":2: sources[0].interval:" in m and "longer than" in m for m in messages), messages
+    assert any(":3: sources[1].interval:" in m for m in messages), messages
+    assert any(":4: sources[2].interval:" in m and "disable the source" in m for m in messages), (
+        messages
+    )
