@@ -78,7 +78,11 @@ async def poll_all(
 
     async def one(source: Source) -> PollReport:
         async with limit:
-            return await poll(app, fetcher, source)
+            try:
+                return await poll(app, fetcher, source)
+            except Exception as exc:  # one source's bug must not end the cycle for the others
+                log.exception("source %s: poll failed unexpectedly", source.name)
+                return PollReport(source.name, ok=False, error=f"{type(exc).__name__}: {exc}")
 
     return list(await asyncio.gather(*(one(s) for s in sources)))
 
