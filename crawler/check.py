@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from crawler.errors import CrawlerError
@@ -9,6 +10,8 @@ from crawler.extract import looks_like_article
 from crawler.feeds import parse_feed
 from crawler.fetch import Fetcher
 from crawler.types import Source
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -50,3 +53,18 @@ async def check_source(source: Source, fetcher: Fetcher) -> CheckResult:
         )
     except CrawlerError as exc:
         return CheckResult(source.name, source.url, False, exc.kind, str(exc))
+    except Exception as exc:  # a check reports every cause, never crashes
+        log.error(
+            "source %s: unexpected %s while checking: %s",
+            source.name,
+            type(exc).__name__,
+            exc,
+            exc_info=exc,
+        )
+        return CheckResult(
+            source.name,
+            source.url,
+            False,
+            CrawlerError.kind,
+            f"unexpected {type(exc).__name__} while checking: {exc}",
+        )

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 _KILL_GRACE = 3.0  # seconds a child gets to flush its items after SIGTERM before SIGKILL
 _OK_FINISH_REASONS = frozenset({"finished", "closespider_pagecount", "closespider_timeout"})
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+DB_URL_ENV = "OTSWATCH_CRAWL_DB_URL"  # how the parent hands the database URL to the child
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,6 @@ async def crawl_site(
     args = [
         sys.executable, "-m", "crawler.crawl",
         "--source-json", source_to_json(source),
-        "--db-url", db_url,
         "--user-agent", user_agent,
         "--settings-json", json.dumps(overrides),
     ]  # fmt: skip
@@ -96,6 +96,7 @@ async def crawl_site(
     if allow_private_networks:
         args.append("--allow-private-networks")
     env = dict(os.environ)
+    env[DB_URL_ENV] = db_url  # not on the command line: ps shows argv, with any password
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(_PACKAGE_ROOT), env.get("PYTHONPATH", "")) if p
     )
@@ -174,12 +175,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one crawl with Scrapy's CrawlerProcess and print its report as one JSON line."""
     parser = argparse.ArgumentParser(prog="python -m crawler.crawl", description=main.__doc__)
     parser.add_argument("--source-json", required=True)
-    parser.add_argument("--db-url", required=True)
+    parser.add_argument(
+        "--db-url",
+        default=None,
+        help=f"database URL (default: ${DB_URL_ENV}; prefer it, argv is visible to ps)",
+    )
     parser.add_argument("--user-agent", required=True)
     parser.add_argument("--cache-dir", type=Path)
     parser.add_argument("--allow-private-networks", action="store_true")
     parser.add_argument("--settings-json", default="{}", help="extra Scrapy settings (JSON)")
     args = parser.parse_args(argv)
+    args.db_url = args.db_url or os.environ.get(DB_URL_ENV)
+    if not args.db_url:
+        print(f"crawler.crawl: bad arguments: no --db-url and no ${DB_URL_ENV}", file=sys.stderr)
+        return 2
     started = time.monotonic()
     try:
         source = source_from_json(args.source_json)

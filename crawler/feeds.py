@@ -47,12 +47,20 @@ def parse_feed(content: bytes, url: str, headers: Mapping[str, str] | None = Non
     if not content.strip():
         raise EmptySourceError(f"{url} answered with an empty body", url=url)
     headers = {k.lower(): v for k, v in (headers or {}).items()}
-    parsed: Any = feedparser.parse(
-        _decoded(content, headers),
-        response_headers=headers,
-        sanitize_html=True,
-        resolve_relative_uris=False,
-    )
+    document, repaired = _repair_char_refs(_decoded(content, headers))
+    try:
+        parsed: Any = feedparser.parse(
+            document,
+            response_headers=headers,
+            sanitize_html=True,
+            resolve_relative_uris=False,
+        )
+    except (UnicodeError, ValueError, OverflowError) as exc:
+        # feedparser lets these escape on input it cannot represent (e.g. an invalid character
+        # reference in an encoding we could not repair above).
+        raise ParseError(
+            f"{url} could not be parsed: {type(exc).__name__}: {exc}", url=url
+        ) from exc
     version = parsed.get("version", "")
     entries = [entry for entry in (_entry(e, url) for e in parsed.entries) if entry is not None]
     if not version and not entries:
@@ -76,7 +84,67 @@ def parse_feed(content: bytes, url: str, headers: Mapping[str, str] | None = Non
         ttl_minutes=_int(feed.get("ttl")),
         hub=_link(feed, "hub"),
         self_url=_link(feed, "self"),
-        warning=_describe(parsed.get("bozo_exception")) if parsed.get("bozo") else None,
+        warning=_warning(parsed, repaired),
+    )
+
+
+def _warning(parsed: Any, repaired: int) -> str | None:
+    notes = [_describe(parsed.get("bozo_exception"))] if parsed.get("bozo") else []
+    if repaired:
+        notes.append(f"{repaired} invalid character reference(s) replaced")
+    return "; ".join(notes) or None
+
+
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9A-Fa-f]+)|([0-9]+));")
+_CHAR_REF_BYTES = re.compile(_CHAR_REF.pattern.encode("ascii"))
+_REPLACEMENT = "&#xFFFD;"
+
+
+def _repair_char_refs(document: bytes | str) -> tuple[bytes | str, int]:
+    """Replace character references XML forbids (surrogates, beyond U+10FFFF, C0 controls).
+
+    feedparser raises UnicodeEncodeError on `&#xD800;` and ValueError on `&#1114112;`, losing
+    the whole feed to one bad entity; repaired, only that character is lost. Control
+    characters are dropped, the rest become U+FFFD. Works on ASCII-compatible encodings;
+    others (UTF-16) go through unchanged and are caught around the parse.
+    """
+    count = 0
+
+    def fix(hex_digits: str | None, decimal: str | None) -> str | None:
+        nonlocal count
+        digits = (hex_digits or decimal or "").lstrip("0") or "0"
+        too_long = len(digits) > 8  # int() of thousands of digits raises; none is a valid char
+        code = 0x110000 if too_long else int(digits, 16 if hex_digits else 10)
+        if _xml_char(code):
+            return None
+        count += 1
+        return "" if code < 0x20 or code in (0xFFFE, 0xFFFF) else _REPLACEMENT
+
+    if isinstance(document, str):
+
+        def on_text(match: re.Match[str]) -> str:
+            fixed = fix(match.group(1), match.group(2))
+            return match.group(0) if fixed is None else fixed
+
+        text = _CHAR_REF.sub(on_text, document)
+        return text, count
+
+    def on_bytes(match: re.Match[bytes]) -> bytes:
+        hex_digits, decimal = (g.decode("ascii") if g else None for g in match.groups())
+        fixed = fix(hex_digits, decimal)
+        return match.group(0) if fixed is None else fixed.encode("ascii")
+
+    data = _CHAR_REF_BYTES.sub(on_bytes, document)
+    return data, count
+
+
+def _xml_char(code: int) -> bool:
+    """XML 1.0 Char production."""
+    return (
+        code in (0x9, 0xA, 0xD)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
     )
 
 
@@ -118,11 +186,16 @@ def _entry(entry: Any, feed_url: str) -> FeedEntry | None:
     title = clean_text(entry.get("title", ""))
     if not link or not title:
         return None
+    try:
+        url = canonical_url(link, base=feed_url)
+    except ValueError as exc:  # e.g. "Invalid IPv6 URL": lose the entry, not the feed
+        log.info("feed %s: skipping entry with unusable link %r: %s", feed_url, link, exc)
+        return None
     summary_html = entry.get("summary", "")
     if not summary_html and entry.get("content"):
         summary_html = entry["content"][0].get("value", "")
     return FeedEntry(
-        url=canonical_url(link, base=feed_url),
+        url=url,
         title=title,
         summary=clean_text(summary_html),
         published=_published(entry),

@@ -7,13 +7,15 @@ hop by hop by the SSRF guard, and errors mapped onto crawler.errors with a reada
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import ipaddress
 import logging
+import re
 import socket
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
@@ -21,6 +23,7 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
+from crawler.addresses import is_public_address
 from crawler.errors import (
     BlockedAddressError,
     ConnectError,
@@ -38,6 +41,8 @@ log = logging.getLogger(__name__)
 MAX_REDIRECTS = 5
 ROBOTS_TTL = 3600.0
 ROBOTS_MAX_BYTES = 500_000
+MAX_HINT_SECONDS = 86_400.0  # Retry-After and max-age beyond a day are clamped to a day
+DEADLINE_FACTOR = 4  # a whole fetch may take this many times the per-read timeout
 
 
 @dataclass(frozen=True)
@@ -117,7 +122,23 @@ class Fetcher:
         accept: str = "*/*",
         check_robots: bool = True,
     ) -> FetchResult:
-        """GET with conditional headers; 304 comes back as `not_modified`, errors as FetchError."""
+        """GET with conditional headers; 304 comes back as `not_modified`, errors as FetchError.
+
+        httpx's timeout bounds each read, so a server trickling bytes could hold a fetch for
+        as long as it likes; the whole fetch (redirects and robots.txt included) therefore
+        also has a deadline of DEADLINE_FACTOR times the policy timeout.
+        """
+        async with self._deadline(url):
+            return await self._get(url, etag, last_modified, accept, check_robots)
+
+    async def _get(
+        self,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        accept: str,
+        check_robots: bool,
+    ) -> FetchResult:
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
@@ -137,6 +158,10 @@ class Fetcher:
 
     async def post_form(self, url: str, form: Mapping[str, str]) -> FetchResult:
         """POST a form (WebSub subscription requests); same guard, timeouts and error tree."""
+        async with self._deadline(url):
+            return await self._post_form(url, form)
+
+    async def _post_form(self, url: str, form: Mapping[str, str]) -> FetchResult:
         await self._guard(url)
         try:
             response = await self._client.post(url, data=dict(form))
@@ -158,11 +183,31 @@ class Fetcher:
         return list((await self._robots_for(url)).sitemaps)
 
     # -- internals ---------------------------------------------------------------------------
+    @contextlib.asynccontextmanager
+    async def _deadline(self, url: str) -> AsyncIterator[None]:
+        """An overall limit on one fetch, reported as FetchTimeout with its cause."""
+        seconds = self.policy.timeout * DEADLINE_FACTOR
+        try:
+            async with asyncio.timeout(seconds) as scope:
+                yield
+        except TimeoutError as exc:
+            if not scope.expired():
+                raise
+            raise FetchTimeout(
+                f"gave up on {url} after {seconds:g}s in all: the server sends too slowly "
+                f"(each read stayed within the {self.policy.timeout:g}s timeout)",
+                url=url,
+            ) from exc
+
     async def _send(self, url: str, headers: dict[str, str]) -> tuple[httpx.Response, bytes]:
         try:
             async with self._client.stream("GET", url, headers=headers) as response:
-                declared = response.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > self.policy.max_bytes:
+                declared = response.headers.get("content-length", "").strip()
+                if (
+                    declared.isascii()
+                    and declared.isdigit()
+                    and int(declared) > self.policy.max_bytes
+                ):
                     raise TooLargeError(
                         f"{url} is {int(declared):,} bytes, over the {self.policy.max_bytes:,} cap",
                         url=url,
@@ -227,7 +272,7 @@ class Fetcher:
             ) from exc
         for info in infos:
             address = ipaddress.ip_address(info[4][0])
-            if not address.is_global:
+            if not is_public_address(address):
                 raise BlockedAddressError(
                     f"{parts.hostname} resolves to non-public address {address}; "
                     "set allow_private_networks to fetch it",
@@ -282,23 +327,35 @@ def _connect_error(url: str, exc: httpx.ConnectError) -> FetchError:
 
 
 def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait: delta-seconds or an HTTP date, capped; garbage means no hint."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    seconds = _seconds(value)
+    if seconds is not None:
+        return seconds
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return min(MAX_HINT_SECONDS, max(0.0, (when - datetime.now(UTC)).total_seconds()))
 
 
 def _max_age(headers: Mapping[str, str]) -> float | None:
     for directive in headers.get("cache-control", "").split(","):
         key, _, value = directive.strip().partition("=")
-        if key.lower() == "max-age" and value.strip().isdigit():
-            return float(value.strip())
+        if key.lower() == "max-age":
+            return _seconds(value.strip().strip('"'))
     return None
+
+
+_DELTA_SECONDS = re.compile(r"[0-9]{1,20}(?:\.[0-9]{1,9})?", re.ASCII)
+
+
+def _seconds(value: str) -> float | None:
+    """ASCII delta-seconds clamped to a day: `²` passes str.isdigit(), 1e14 overflows timedelta."""
+    if not _DELTA_SECONDS.fullmatch(value):
+        return None
+    return min(float(value), MAX_HINT_SECONDS)

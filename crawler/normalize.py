@@ -354,6 +354,34 @@ _BLOCK_TAGS = re.compile(
 )
 _TAG = re.compile(r"<[A-Za-z/!][^>]*>")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\xad"))
+# C0 controls other than tab, newline and carriage return: PostgreSQL refuses NUL in text,
+# and none of them means anything in an article. Separator-like ones become spaces.
+_CONTROLS: dict[int, str | None] = {
+    **dict.fromkeys(range(0x20)),
+    **dict.fromkeys((0x0B, 0x0C, 0x1C, 0x1D, 0x1E, 0x1F), " "),
+    **{code: chr(code) for code in (0x09, 0x0A, 0x0D)},
+}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable_text(text: str) -> str:
+    """`text` without C0 control characters (tab, LF, CR kept) or lone surrogates (U+FFFD).
+
+    Either one makes a database reject the whole batch: PostgreSQL refuses NUL, and no
+    driver can encode a lone surrogate as UTF-8.
+    """
+    text = text.translate(_CONTROLS)
+    return _SURROGATE.sub("\ufffd", text) if _has_surrogate(text) else text
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 _LOOKS_HTML = re.compile(r"<[A-Za-z!/]")
 
 
@@ -367,7 +395,7 @@ def clean_text(html_or_text: str, *, keep_paragraphs: bool = False) -> str:
         text = _DROP_ELEMENTS.sub(" ", text)
         text = _BLOCK_TAGS.sub("\n", text)
         text = _TAG.sub("", text)
-    text = html.unescape(text).translate(_INVISIBLE)
+    text = storable_text(html.unescape(text).translate(_INVISIBLE))
     text = unicodedata.normalize("NFC", text)
     if not keep_paragraphs:
         return " ".join(text.split())

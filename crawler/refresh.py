@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -61,9 +62,38 @@ class SiteCrawlOptions:
 async def refresh_source(
     source: Source, fetcher: Fetcher, store: ItemStore, site_options: SiteCrawlOptions
 ) -> PollReport:
-    if source.type == "feed":
-        return await refresh_feed(source, fetcher, store)
-    return await refresh_site(source, store, site_options)
+    """Refresh one source; the isolation boundary between sources.
+
+    Expected failures are CrawlerErrors handled below; anything else (a parser bug, a database
+    hiccup) is still recorded on this source's own row with its type and message, and backs
+    the source off, so one bad source never stops a cycle. Cancellation passes through.
+    """
+    try:
+        if source.type == "feed":
+            return await refresh_feed(source, fetcher, store)
+        return await refresh_site(source, store, site_options)
+    except Exception as exc:  # isolation boundary: cause logged and recorded
+        log.error(
+            "source %s: unexpected %s while refreshing: %s",
+            source.name,
+            type(exc).__name__,
+            exc,
+            exc_info=exc,
+        )
+        wrapped = CrawlerError(
+            f"unexpected {type(exc).__name__} while refreshing: {exc}", url=source.url
+        )
+        try:
+            return _failed(source, store, wrapped)
+        except Exception as record_exc:  # the store itself may be what failed
+            log.error(
+                "source %s: could not record the failure either: %s: %s",
+                source.name,
+                type(record_exc).__name__,
+                record_exc,
+                exc_info=record_exc,
+            )
+            return PollReport(source.name, ok=False, error=str(wrapped), error_kind=wrapped.kind)
 
 
 async def refresh_feed(source: Source, fetcher: Fetcher, store: ItemStore) -> PollReport:
@@ -205,9 +235,11 @@ async def _enrich(items: list[Item], fetcher: Fetcher, source: Source) -> list[I
             f"{item.title}. {article.text[:1000]}",
             declared=item.lang if item.lang != "und" else None,
         )
+        final_url = canonical_url(result.url)  # where a redirect really led: one story, one URL
         items[index] = replace(
             item,
-            url=canonical_url(result.url),  # where a redirect really led: one story, one URL
+            url=final_url,
+            alias=item.url if final_url != item.url else item.alias,  # known next poll by it
             text=article.text,
             author=item.author or article.author,
             lang=lang,
@@ -229,9 +261,9 @@ def _next_poll(
     shortened) by the publisher's own hints."""
     delay = adaptive_interval(source.interval, store.publishing_stats(source.name))
     if max_age:
-        delay = max(delay, min(timedelta(seconds=max_age), MAX_POLITE_DELAY))
+        delay = max(delay, _capped(max_age, MAX_POLITE_DELAY))
     if ttl_minutes:
-        delay = max(delay, min(timedelta(minutes=ttl_minutes), MAX_POLITE_DELAY))
+        delay = max(delay, _capped(ttl_minutes * 60.0, MAX_POLITE_DELAY))
     return now_utc() + delay
 
 
@@ -240,5 +272,12 @@ def _backoff(source: Source, store: ItemStore, retry_after: float | None) -> dat
     failures = store.feed_state(source.name).consecutive_failures
     delay: timedelta = min(source.interval * (2 ** min(failures, 10)), MAX_BACKOFF)
     if retry_after is not None:
-        delay = max(delay, min(timedelta(seconds=retry_after), MAX_BACKOFF))
+        delay = max(delay, _capped(retry_after, MAX_BACKOFF))
     return now_utc() + delay
+
+
+def _capped(seconds: float, cap: timedelta) -> timedelta:
+    """Clamp before building the timedelta: a publisher's 1e14 s hint would overflow it."""
+    if not math.isfinite(seconds):
+        return cap if seconds > 0 else timedelta(0)
+    return timedelta(seconds=max(0.0, min(seconds, cap.total_seconds())))

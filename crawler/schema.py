@@ -90,6 +90,8 @@ items = Table(
     Column("story", String(64), nullable=False, index=True),
     Column("simhash", BigInteger, nullable=False, server_default="0"),
     Column("fetched_at", UTCDateTime, nullable=False, index=True),
+    # The feed link when it redirected elsewhere: polls recognise the item by it too.
+    Column("alias", Text, index=True),
 )
 
 websub_subscriptions = Table(

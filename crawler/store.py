@@ -9,11 +9,25 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Integer, create_engine, event, func, insert, select, update
+from sqlalchemy import (
+    Engine,
+    Insert,
+    Integer,
+    create_engine,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, make_url
 
 from crawler import stories
 from crawler.health import HISTORY, Problem, PublishingStats, assess
+from crawler.normalize import storable_text
 from crawler.schema import items, metadata, sources
 from crawler.types import Item, Source, SourceHealth
 
@@ -92,10 +106,13 @@ class ItemStore:
     def add_items(self, new_items: Iterable[Item]) -> list[Item]:
         """Store items whose canonical URL is new; return those, with id and story set.
 
-        Each item is committed in the batch transaction; a URL already stored is skipped, so a
-        re-poll or a retried crawl never stores anything twice.
+        Each item is committed in the batch transaction; a URL already stored (as a URL or as
+        another item's alias) is skipped, so a re-poll or a retried crawl never stores anything
+        twice. Writers race (feed poll, WebSub push, crawl child): each row is inserted with
+        ON CONFLICT (url) DO NOTHING, so losing a race skips that row instead of failing the
+        batch. Text is cleaned of what a database refuses (NUL, lone surrogates).
         """
-        batch = _unique_by_url(new_items)
+        batch = _unique_by_url(_storable(item) for item in new_items)
         if not batch:
             return []
         stored: list[Item] = []
@@ -112,8 +129,11 @@ class ItemStore:
                 story = _match_story(
                     conn, recent, fingerprint, text, item.published
                 ) or stories.story_key(item.url)
-                row = {
+                first_seen = item.fetched_at or fetched_at
+                alias = item.alias if item.alias != item.url else None
+                row: dict[str, Any] = {
                     "url": item.url,
+                    "alias": alias,
                     "title": item.title,
                     "summary": item.summary,
                     "text": item.text,
@@ -124,15 +144,20 @@ class ItemStore:
                     "source": item.source,
                     "story": story,
                     "simhash": fingerprint,
+                    "fetched_at": first_seen,
                 }
-                first_seen = item.fetched_at or fetched_at
-                result = conn.execute(insert(items).values(**row, fetched_at=first_seen))
-                item_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+                item_id = _insert_new(conn, row)
+                if item_id is None:
+                    log.debug("item %s was stored by a concurrent writer; skipped", item.url)
+                    continue
                 recent.append(_Recent(item_id, fingerprint, item.published, story, text))
-                stored.append(replace(item, id=item_id, story=story, fetched_at=first_seen))
+                stored.append(
+                    replace(item, id=item_id, story=story, fetched_at=first_seen, alias=alias)
+                )
         return stored
 
     def known_urls(self, urls: Iterable[str]) -> set[str]:
+        """Those of `urls` already stored, as an item's URL or as its alias (redirected link)."""
         with self.engine.connect() as conn:
             return _known(conn, list(urls))
 
@@ -364,7 +389,43 @@ def item_from_row(row: Any) -> Item:
         source=row["source"],
         story=row["story"],
         fetched_at=row["fetched_at"],
+        alias=row.get("alias"),
     )
+
+
+def _storable(item: Item) -> Item:
+    """The item with every text field cleaned of characters no database would accept."""
+    return replace(
+        item,
+        url=storable_text(item.url),
+        alias=storable_text(item.alias) if item.alias is not None else None,
+        title=storable_text(item.title),
+        summary=storable_text(item.summary),
+        text=storable_text(item.text),
+        lang=storable_text(item.lang),
+        author=storable_text(item.author) if item.author is not None else None,
+        source=storable_text(item.source),
+    )
+
+
+def _insert_new(conn: Connection, row: dict[str, Any]) -> int | None:
+    """INSERT ... ON CONFLICT (url) DO NOTHING; the new id, or None when the URL was taken."""
+    dialect = conn.dialect.name
+    statement: Insert
+    if dialect == "sqlite":
+        statement = (
+            sqlite_insert(items).values(**row).on_conflict_do_nothing(index_elements=[items.c.url])
+        )
+    elif dialect == "postgresql":
+        statement = (
+            postgresql_insert(items)
+            .values(**row)
+            .on_conflict_do_nothing(index_elements=[items.c.url])
+        )
+    else:  # no portable upsert: a lost race fails the batch, as a plain insert would
+        statement = insert(items).values(**row)
+    new_id = conn.execute(statement.returning(items.c.id)).scalar()
+    return None if new_id is None else int(new_id)
 
 
 def _unique_by_url(new_items: Iterable[Item]) -> list[Item]:
@@ -375,11 +436,16 @@ def _unique_by_url(new_items: Iterable[Item]) -> list[Item]:
 
 
 def _known(conn: Connection, urls: list[str]) -> set[str]:
+    """Those of `urls` stored as an item's URL or alias."""
     found: set[str] = set()
     for start in range(0, len(urls), 500):
         chunk = urls[start : start + 500]
-        found.update(conn.execute(select(items.c.url).where(items.c.url.in_(chunk))).scalars())
-    return found
+        query = select(items.c.url, items.c.alias).where(
+            or_(items.c.url.in_(chunk), items.c.alias.in_(chunk))
+        )
+        for url, alias in conn.execute(query):
+            found.update(value for value in (url, alias) if value is not None)
+    return found & set(urls)
 
 
 def _recent_fingerprints(conn: Connection, since: datetime) -> list[_Recent]:

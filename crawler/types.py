@@ -55,6 +55,7 @@ class Item:
     id: int | None = None
     story: str | None = None  # story-cluster key; same value = same story across outlets
     fetched_at: datetime | None = None
+    alias: str | None = None  # the feed link, when it redirected to `url`: known by either
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
+from crawler.addresses import is_public_address
 from crawler.extract import (
     ExtractedArticle,
     extract_article,
@@ -334,7 +335,7 @@ class PrivateAddressGuard:
             raise IgnoreRequest(f"DNS lookup failed for {parts.hostname}: {exc.strerror}") from exc
         for info in infos:
             address = ipaddress.ip_address(info[4][0])
-            if not address.is_global:
+            if not is_public_address(address):
                 raise IgnoreRequest(
                     f"{parts.hostname} resolves to non-public address {address}; "
                     "set OTSWATCH_ALLOW_PRIVATE_NETWORKS to crawl it"

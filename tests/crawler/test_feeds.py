@@ -9,7 +9,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from crawler.errors import CrawlerError, EmptySourceError, NotAFeedError
+from crawler.errors import CrawlerError, EmptySourceError, NotAFeedError, ParseError
 from crawler.feeds import parse_feed
 
 RSS_RU = """<?xml version="1.0" encoding="windows-1251"?>
@@ -116,3 +116,55 @@ def test_undeclared_koi8r_feed_is_decoded(shared_dir: Path) -> None:
     raw = raw.replace(b"</title>", b"</title><link>http://x.org/1</link>", 1)
     feed = parse_feed(raw, "http://x.org/feed.xml")
     assert feed.entries[0].title == "Как пережить новогоднюю ночь"
+
+
+def _feed_with_titles(*titles: str, encoding: str = "utf-8") -> str:
+    items = "".join(
+        f"<item><title>{title}</title><link>https://wire.example.org/{n}</link></item>"
+        for n, title in enumerate(titles)
+    )
+    return (
+        f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel>'
+        f"<title>Wire</title>{items}</channel></rss>"
+    )
+
+
+def test_invalid_character_references_cost_the_character_not_the_feed() -> None:
+    # feedparser raised UnicodeEncodeError, ValueError and OverflowError on these
+    titles = (
+        "Baku hosts &#xD800; ministers",
+        "Astana forum &#1114112; opens",
+        "Gabala &#x0; summit ends",
+        "Tashkent talks &#xFFFFFFFF; resume",
+        "Bishkek &#00000000065; meeting",  # valid ('A') despite its length
+        "Budapest trade &#99999999999999999999; deal",
+    )
+    feed = parse_feed(_feed_with_titles(*titles).encode(), "https://wire.example.org/rss")
+    assert [e.title for e in feed.entries] == [
+        "Baku hosts \ufffd ministers",
+        "Astana forum \ufffd opens",
+        "Gabala summit ends",
+        "Tashkent talks \ufffd resume",
+        "Bishkek A meeting",
+        "Budapest trade \ufffd deal",
+    ]
+    assert feed.warning and "5 invalid character reference(s) replaced" in feed.warning
+
+
+def test_what_cannot_be_repaired_is_a_parse_error() -> None:
+    # UTF-16 hides the reference from the byte-level repair; feedparser still must not escape
+    body = _feed_with_titles("Baku hosts &#xD800; ministers", encoding="utf-16").encode("utf-16")
+    with pytest.raises(ParseError, match=r"could not be parsed: UnicodeEncodeError"):
+        parse_feed(
+            body,
+            "https://wire.example.org/rss",
+            {"Content-Type": "application/rss+xml; charset=utf-16"},
+        )
+
+
+def test_an_entry_with_an_unusable_link_is_skipped_alone() -> None:
+    body = _feed_with_titles("Kept").replace(
+        "</channel>", ("<item><title>Broken</title><link>http://[::1/story</link></item></channel>")
+    )
+    feed = parse_feed(body.encode(), "https://wire.example.org/rss")
+    assert [e.title for e in feed.entries] == ["Kept"]

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 
@@ -17,7 +21,7 @@ from crawler.errors import (
     TLSError,
     TooLargeError,
 )
-from crawler.fetch import Fetcher, FetchPolicy
+from crawler.fetch import MAX_HINT_SECONDS, Fetcher, FetchPolicy
 from tests.fakes.http import FakeServer, Route
 
 UA = "otswatch-test/1.0 (+https://example.org/contact)"
@@ -155,3 +159,71 @@ def test_dns_connect_and_tls_failures_are_named(fake_server: FakeServer) -> None
                 await f.get(f"https://127.0.0.1:{fake_server.port}/x", check_robots=False)
 
     run(scenario())
+
+
+def test_odd_and_huge_retry_after_and_max_age_are_parsed_defensively(
+    fake_server: FakeServer,
+) -> None:
+    # "²" passes str.isdigit() and then float() raised; 1e14 s overflowed timedelta downstream
+    fake_server.routes["/super"] = Route(status=503, headers={"Retry-After": "\xb2"})
+    fake_server.routes["/huge"] = Route(status=503, headers={"Retry-After": "99999999999999"})
+    fake_server.routes["/cached"] = Route(
+        body=b"<rss/>", headers={"Cache-Control": "max-age=99999999999999"}
+    )
+    fake_server.routes["/odd-cache"] = Route(
+        body=b"<rss/>", headers={"Cache-Control": "max-age=\xb2"}
+    )
+
+    async def scenario() -> tuple:  # type: ignore[type-arg]
+        async with fetcher() as f:
+            errors = []
+            for path in ("/super", "/huge"):
+                with pytest.raises(HTTPStatusError) as info:
+                    await f.get(fake_server.url(path))
+                errors.append(info.value.retry_after)
+            cached = await f.get(fake_server.url("/cached"))
+            odd = await f.get(fake_server.url("/odd-cache"))
+            return errors, cached.max_age, odd.max_age
+
+    (superscript, huge), cached, odd = run(scenario())
+    assert superscript is None and odd is None
+    assert huge == MAX_HINT_SECONDS and cached == MAX_HINT_SECONDS
+
+
+class _TrickleHandler(BaseHTTPRequestHandler):
+    """Announces 100 kB and sends one byte every 50 ms: each read is quick, the whole is not."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        if self.path == "/robots.txt":
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        try:
+            for _ in range(100_000):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.05)
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+
+def test_a_trickling_server_hits_the_overall_deadline() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _TrickleHandler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    async def scenario() -> None:
+        async with fetcher(timeout=0.25) as f:
+            with pytest.raises(FetchTimeout, match=r"after 1s in all"):
+                await f.get(f"http://127.0.0.1:{server.server_port}/slow")
+
+    try:
+        run(scenario())
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from crawler.normalize import canonical_url, clean_text, from_struct_time, parse_date, same_site
+from crawler.normalize import (
+    canonical_url,
+    clean_text,
+    from_struct_time,
+    parse_date,
+    same_site,
+    storable_text,
+)
 
 
 @pytest.mark.parametrize(
@@ -141,3 +148,10 @@ def test_clean_text() -> None:
     assert clean_text(raw, keep_paragraphs=True) == "Summit in Budapest & Shusha\nCafé news"
     assert clean_text("  A < B and C > D  ") == "A < B and C > D"
     assert clean_text("Türk Devletleri Teşkilatı&#39;nın") == "Türk Devletleri Teşkilatı'nın"
+
+
+def test_clean_text_drops_control_characters_a_database_refuses() -> None:
+    # PostgreSQL rejects NUL in text; a vertical tab (Word's soft break) separates words
+    assert clean_text("Turkic\x00 States\x07 meet\x0bin Baku") == "Turkic States meet in Baku"
+    assert clean_text("Line one\x1b\nLine two", keep_paragraphs=True) == "Line one\nLine two"
+    assert storable_text("a\x00b\tc\r\nd\ud800") == "ab\tc\r\nd\ufffd"

@@ -7,9 +7,18 @@ import logging
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
 from crawler.fetch import Fetcher, FetchPolicy
-from crawler.refresh import SiteCrawlOptions, refresh_feed, refresh_source
+from crawler.refresh import (
+    MAX_BACKOFF,
+    MAX_POLITE_DELAY,
+    SiteCrawlOptions,
+    _backoff,
+    _next_poll,
+    refresh_feed,
+    refresh_source,
+)
 from crawler.store import ItemStore, now_utc
 from crawler.types import Source
 from otswatch.db import open_database
@@ -134,3 +143,78 @@ def test_cache_control_stretches_the_next_poll(fake_server: FakeServer, store: I
     report = poll(source, store)
     assert report.ok and report.next_poll_at is not None
     assert timedelta(minutes=85) < report.next_poll_at - now_utc() <= timedelta(minutes=91)
+
+
+def test_an_unexpected_exception_is_recorded_on_the_source_row(
+    fake_server: FakeServer, store: ItemStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A closed client raises RuntimeError, outside the CrawlerError tree: a bug, not a cause
+    source = Source("wire", fake_server.url("/rss"), "feed", interval=timedelta(minutes=10))
+    store.sync_sources([source])
+    caplog.set_level(logging.ERROR)
+
+    async def go():  # type: ignore[no-untyped-def]
+        fetcher = Fetcher(FetchPolicy(user_agent="t", allow_private_networks=True))
+        await fetcher.aclose()
+        options = SiteCrawlOptions(db_url="unused", user_agent="t")
+        return await refresh_source(source, fetcher, store, options)
+
+    report = asyncio.run(go())
+    assert not report.ok and report.error_kind == "error"
+    assert report.error and report.error.startswith("unexpected RuntimeError")
+    state = store.feed_state("wire")
+    assert state.consecutive_failures == 1
+    assert state.next_poll_at is not None and state.next_poll_at > now_utc() + timedelta(minutes=9)
+    [health] = store.health()
+    assert health.last_error and "RuntimeError" in health.last_error
+    assert any("source wire: unexpected RuntimeError" in r.getMessage() for r in caplog.records)
+
+
+def test_nothing_escapes_even_when_the_store_itself_fails(
+    fake_server: FakeServer, store: ItemStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_server.routes["/rss"] = Route(body=rss((fake_server.url("/1"), "A story", LONG)))
+    source = Source("wire", fake_server.url("/rss"), "feed")
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP TABLE sources"))
+    caplog.set_level(logging.ERROR)
+
+    async def go():  # type: ignore[no-untyped-def]
+        options = SiteCrawlOptions(db_url="unused", user_agent="t")
+        async with Fetcher(FetchPolicy(user_agent="t", allow_private_networks=True)) as f:
+            return await refresh_source(source, f, store, options)
+
+    report = asyncio.run(go())
+    assert not report.ok and report.error and "OperationalError" in report.error
+    assert any("could not record the failure" in r.getMessage() for r in caplog.records)
+
+
+def test_a_redirected_link_is_not_fetched_again_on_the_next_poll(
+    fake_server: FakeServer, store: ItemStore
+) -> None:
+    article = f"""<html lang="en"><head><title>Summit</title></head><body>
+    <article><h1>Summit in Gabala</h1><p>{LONG}</p><p>{LONG}</p></article></body></html>"""
+    fake_server.routes["/r/1"] = Route(status=301, headers={"Location": "/news/summit"})
+    fake_server.routes["/news/summit"] = Route(
+        body=article.encode(), headers={"Content-Type": "text/html"}
+    )
+    fake_server.routes["/rss"] = Route(body=rss((fake_server.url("/r/1"), "Summit", "Short.")))
+    source = Source("wire", fake_server.url("/rss"), "feed")
+    store.sync_sources([source])
+    assert poll(source, store).items_new == 1
+    second = poll(source, store)
+    assert second.ok and second.items_new == 0
+    assert fake_server.paths().count("/r/1") == 1
+    [stored] = store.get_items()
+    assert (stored.url, stored.alias) == (fake_server.url("/news/summit"), fake_server.url("/r/1"))
+
+
+def test_huge_publisher_hints_are_capped_not_overflowing(store: ItemStore) -> None:
+    # 1e14 s overflowed timedelta before the cap was applied
+    source = Source("busy", "https://busy.example.org/rss", "feed")
+    store.sync_sources([source])
+    for hint in (99999999999999.0, float("inf"), 1e308):
+        assert _backoff(source, store, hint) - now_utc() <= MAX_BACKOFF
+        assert _next_poll(source, store, max_age=hint) - now_utc() <= MAX_POLITE_DELAY
+    huge_ttl = _next_poll(source, store, ttl_minutes=10**15)
+    assert huge_ttl - now_utc() <= MAX_POLITE_DELAY

@@ -13,7 +13,13 @@ from pathlib import Path
 import pytest
 from scrapy.utils.test import get_crawler
 
-from crawler.crawl import CrawlReport, crawl_site, source_from_json, source_to_json
+from crawler.crawl import (
+    DB_URL_ENV,
+    CrawlReport,
+    crawl_site,
+    source_from_json,
+    source_to_json,
+)
 from crawler.crawl import main as crawl_main
 from crawler.extract import ExtractedArticle
 from crawler.normalize import canonical_url
@@ -380,3 +386,38 @@ def test_a_bad_selector_is_a_config_error() -> None:
                     "site": {"title_css": selector},
                 }
             )
+
+
+def test_the_database_url_is_not_on_the_childs_command_line(
+    make_site: MakeSite, db_url: str
+) -> None:
+    """argv is readable by every local user (ps); a PostgreSQL URL carries the password."""
+    site = make_site("alpha")
+    source = Source(name="alpha", url=site.base_url, type="site")
+    seen: list[tuple[bytes, bytes]] = []
+
+    async def scenario() -> None:
+        task = asyncio.create_task(
+            crawl_site(source, db_url=db_url, user_agent=UA, allow_private_networks=True)
+        )
+        while not (children := crawl_children()):
+            await asyncio.sleep(0.02)
+        proc = Path("/proc") / str(children[0])
+        seen.append(((proc / "cmdline").read_bytes(), (proc / "environ").read_bytes()))
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(scenario())
+    [(cmdline, environ)] = seen
+    assert db_url.encode() not in cmdline
+    assert f"{DB_URL_ENV}={db_url}".encode() in environ.split(b"\0")
+
+
+def test_child_needs_a_database_url(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(DB_URL_ENV, raising=False)
+    source = source_to_json(Source(name="s", url="https://x.org/", type="site"))
+    assert crawl_main(["--source-json", source, "--user-agent", UA]) == 2
+    assert DB_URL_ENV in capsys.readouterr().err

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import event
 
 import alerts.schema  # noqa: F401  (the alerting tables share the metadata)
 from crawler.schema import metadata
-from crawler.store import ItemStore
+from crawler.store import ItemStore, make_engine
 from crawler.types import Item, Source
 from otswatch.db import open_database
 
@@ -97,3 +100,56 @@ def test_source_health_rows_keep_their_own_errors(store: ItemStore) -> None:
     assert store.feed_state("good").etag == '"e"'
     store.record_success("bad", items_new=0)
     assert store.feed_state("bad").consecutive_failures == 0
+
+
+def test_nul_controls_and_lone_surrogates_never_reach_the_database(store: ItemStore) -> None:
+    # PostgreSQL refused the NUL and failed the whole batch; no driver encodes a lone surrogate
+    dirty = Item(
+        url="https://x.org/nul",
+        title="Turkic\x00 summit\x07 opens",
+        summary="Leaders met\x0bin Gabala.\tTrade\r\nand transport.",
+        text="Body \ud800 text\x1b",
+        author="Desk\x00",
+        source="a",
+        published=datetime(2025, 5, 21, 12, tzinfo=UTC),
+    )
+    [stored] = store.add_items([dirty, item("https://x.org/clean", "Clean")])[:1]
+    [again] = store.get_items(ids=[stored.id or 0])
+    assert again == stored
+    assert again.title == "Turkic summit opens"
+    assert again.summary == "Leaders met in Gabala.\tTrade\r\nand transport."
+    assert again.text == "Body \ufffd text" and again.author == "Desk"
+    assert len(store.get_items()) == 2
+
+
+def test_a_row_stored_by_a_concurrent_writer_is_skipped_not_fatal(store: ItemStore) -> None:
+    """Another writer commits the same URL between the known-URL check and our INSERT."""
+    competitor = make_engine(store.engine.url.render_as_string(hide_password=False))
+    raced = item("https://x.org/raced", "Raced story", source="push")
+
+    def insert_first(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("INSERT INTO items") and not competitor_done:
+            competitor_done.append(True)
+            ItemStore(competitor).add_items([raced])
+
+    competitor_done: list[bool] = []
+    event.listen(store.engine, "before_cursor_execute", insert_first)
+    try:
+        stored = store.add_items(
+            [replace(raced, source="poll"), item("https://x.org/other", "Other story")]
+        )
+    finally:
+        event.remove(store.engine, "before_cursor_execute", insert_first)
+        competitor.dispose()
+    assert competitor_done and [i.url for i in stored] == ["https://x.org/other"]
+    by_url = {i.url: i for i in store.get_items()}
+    assert by_url["https://x.org/raced"].source == "push" and len(by_url) == 2
+
+
+def test_an_alias_is_known_like_the_url(store: ItemStore) -> None:
+    redirected = replace(item("https://x.org/news/summit", "Summit"), alias="https://x.org/r/1")
+    [stored] = store.add_items([redirected])
+    assert stored.alias == "https://x.org/r/1"
+    assert store.get_items()[0].alias == "https://x.org/r/1"
+    assert store.known_urls(["https://x.org/r/1", "https://x.org/r/2"]) == {"https://x.org/r/1"}
+    assert store.add_items([item("https://x.org/r/1", "Summit again")]) == []

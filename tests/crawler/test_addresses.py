@@ -1,0 +1,69 @@
+"""The SSRF guards' address rule: IPv6 forms that carry an IPv4 are judged by that IPv4."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+
+import pytest
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+
+from crawler.addresses import is_public_address
+from crawler.errors import BlockedAddressError
+from crawler.fetch import Fetcher, FetchPolicy
+from crawler.spiders.news import PrivateAddressGuard
+
+PRIVATE_INSIDE = [
+    "64:ff9b::7f00:1",  # NAT64 well-known prefix + 127.0.0.1
+    "64:ff9b::a00:1",  # NAT64 + 10.0.0.1
+    "64:ff9b::a9fe:a9fe",  # NAT64 + 169.254.169.254 (cloud metadata)
+    "64:ff9b:1::c0a8:101",  # NAT64 local-use prefix + 192.168.1.1
+    "2002:7f00:1::",  # 6to4 + 127.0.0.1
+    "2002:a9fe:a9fe::1",  # 6to4 + 169.254.169.254
+    "::ffff:127.0.0.1",  # IPv4-mapped
+    "::ffff:10.1.2.3",
+    "::127.0.0.1",  # IPv4-compatible (deprecated)
+]
+
+
+@pytest.mark.parametrize("address", PRIVATE_INSIDE)
+def test_ipv6_carrying_a_private_ipv4_is_not_public(address: str) -> None:
+    assert not is_public_address(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("8.8.8.8", True),
+        ("64:ff9b::808:808", True),  # NAT64 to a public IPv4
+        ("2002:808:808::1", True),  # 6to4 of a public IPv4
+        ("::ffff:8.8.8.8", True),
+        ("2606:4700:4700::1111", True),
+        ("10.0.0.1", False),
+        ("100.64.0.1", False),  # carrier-grade NAT
+        ("224.0.0.1", False),  # multicast counts as global to ipaddress
+        ("ff0e::1", False),
+        ("::", False),
+        ("::1", False),
+        ("fe80::1", False),
+        ("fd00::1", False),
+    ],
+)
+def test_plain_addresses(address: str, public: bool) -> None:
+    assert is_public_address(ipaddress.ip_address(address)) is public
+
+
+@pytest.mark.parametrize("address", ["64:ff9b::7f00:1", "2002:7f00:1::"])
+def test_both_guards_refuse_an_embedded_loopback(address: str) -> None:
+    url = f"http://[{address}]:8080/feed"
+
+    async def fetch() -> None:
+        async with Fetcher(FetchPolicy(user_agent="t", timeout=1)) as f:
+            await f.get(url)
+
+    with pytest.raises(BlockedAddressError, match="non-public address"):
+        asyncio.run(fetch())
+    guard = PrivateAddressGuard(allow_private=False)
+    with pytest.raises(IgnoreRequest, match="non-public address"):
+        asyncio.run(guard.process_request(scrapy.Request(url)))
