@@ -101,13 +101,13 @@ def run_demo(out: Path, *, user_config: Path | None = None) -> int:
             print(f"  {poll.source:18} {state}")
         print(
             f"items        {len(items)} stored, {len(flags)} flagged "
-            f"({levels['core']} core, {levels['related']} related) in {len(stories)} stories"
+            f"({levels['core']} core, {levels['related']} related) in {len(stories)} stories (near-identical copies joined)"
         )
         for delivery in report.deliveries:
             state = "delivered" if delivery.ok else f"FAILED ({delivery.detail})"
             print(
                 f"delivery     {delivery.kind} to {delivery.destination}: "
-                f"{delivery.stories} stories, {state}"
+                f"{delivery.stories} entries (one per event, all outlets and languages), {state}"
             )
         print(f"received     {len(mails)} email(s), {len(posts)} webhook post(s), saved in {out}/")
         for path in sorted([*out.glob("*.eml"), *out.glob("*.json")]):
