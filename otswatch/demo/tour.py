@@ -101,7 +101,8 @@ def run_demo(out: Path, *, user_config: Path | None = None) -> int:
             print(f"  {poll.source:18} {state}")
         print(
             f"items        {len(items)} stored, {len(flags)} flagged "
-            f"({levels['core']} core, {levels['related']} related) in {len(stories)} stories (near-identical copies joined)"
+            f"({levels['core']} core, {levels['related']} related) in {len(stories)} stories "
+            "(near-identical copies joined)"
         )
         for delivery in report.deliveries:
             state = "delivered" if delivery.ok else f"FAILED ({delivery.detail})"
