@@ -124,7 +124,29 @@ class _QuietHandler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
-class _ThreadedHTTP:
+class _Running:
+    """`with server:` starts it and stops it, whatever happens inside."""
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class _ThreadedHTTP(_Running):
     """Start/stop and context-manager behaviour shared by the two HTTP servers."""
 
     _handler: type[BaseHTTPRequestHandler]
@@ -166,18 +188,6 @@ class _ThreadedHTTP:
         if self._server is None:
             raise RuntimeError(f"{type(self).__name__} is not started")
         return f"http://{self.host}:{self.port}"
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 # --------------------------------------------------------------------------- replay site
@@ -330,7 +340,7 @@ class _SinkHandler:
         return "250 Message accepted for delivery"
 
 
-class SmtpSink:
+class SmtpSink(_Running):
     """aiosmtpd server that keeps every message and optionally saves it as a .eml file.
 
     With `require_auth=(user, password)` it advertises AUTH PLAIN and LOGIN without TLS
@@ -439,18 +449,6 @@ class SmtpSink:
                     f"SMTP sink got {len(self.messages)} message(s), expected {count}"
                 )
             return list(self.messages)
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 # --------------------------------------------------------------------------- webhook sink
