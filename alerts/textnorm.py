@@ -103,6 +103,19 @@ _DASHES = "-‐‑‒–—―−﹘﹣－"
 _ZERO_WIDTH = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 
 
+# Traditional Chinese characters of this domain's names, folded to their Simplified forms, so
+# 突厥國家組織 matches 突厥国家组织 (Taiwan and Hong Kong outlets write the former).
+_HANT = dict(
+    zip(
+        "國組織會語議員際學資產遺統長與發經濟關係總選對話實現歷屆開舉辦團體區歐亞聯東維爾薩納歲"
+        "為這個們時間來後說點從進動當業務員參訪問領導戰略貿易運輸鐵鄉門車雙邊務議題環節網絡數據",
+        "国组织会语议员际学资产遗统长与发经济关系总选对话实现历届开举办团体区欧亚联东维尔萨纳岁"
+        "为这个们时间来后说点从进动当业务员参访问领导战略贸易运输铁乡门车双边务议题环节网络数据",
+        strict=True,
+    )
+)
+
+
 def _fold_char(ch: str) -> str:
     """Fold one character; the result may be empty or several characters long."""
     if ch in APOSTROPHES:
@@ -125,6 +138,7 @@ def _fold_char(ch: str) -> str:
             d = _LATIN.get(d, d)
             d = _CYRILLIC.get(d, d)
             d = _ARABIC.get(d, d)
+            d = _HANT.get(d, d)
             if d in APOSTROPHES:
                 d = "'"
             elif d in _DASHES or d.isspace():

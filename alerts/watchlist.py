@@ -49,8 +49,11 @@ _SCRIPTLESS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # no spa
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 _WORDS = re.compile(r"[^\W_]+")
 _GAP = r"[^\w.,;:!?()\[\]]{1,4}"  # between words of a phrase: spaces, quotes, apostrophes
-_LEFT = r"(?<![^\W_])"
-_RIGHT = r"(?![^\W_])"
+# Word boundaries: a letter or digit of the same kind of script may not touch the match, but a
+# Chinese, Japanese or Korean character may ("TURKPA成员国" has TURKPA as a word).
+_CJK = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
+_LEFT = rf"(?<![^\W_{_CJK}])"
+_RIGHT = rf"(?![^\W_{_CJK}])"
 
 
 def _stem(word: str, lang: str) -> str:

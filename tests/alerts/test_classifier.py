@@ -312,3 +312,16 @@ def test_names_in_more_languages_and_descriptive_references(clf: Classifier) -> 
         "Turkic languages festival opens in Kazan",
     ):
         assert not clf.classify(doc(title)).flagged, title
+
+
+def test_chinese_in_both_scripts_arabic_old_name_and_latin_acronyms_beside_cjk(
+    clf: Classifier,
+) -> None:
+    for title in (
+        "突厥國家組織外長理事會在伊斯坦布爾舉行",  # Traditional characters
+        "突厥语国家合作委员会第八届峰会",  # the old name
+        "阿塞拜疆议员出席TURKPA全会",  # a Latin acronym touching Chinese characters
+        "المجلس التركي يعقد اجتماعا لوزراء الخارجية",
+    ):
+        assert clf.classify(doc(title)).flagged, title
+    assert not clf.classify(doc("上海合作组织峰会在天津举行")).flagged
