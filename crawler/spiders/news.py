@@ -27,12 +27,14 @@ from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
 from crawler.addresses import is_public_address
+from crawler.errors import CrawlerError
 from crawler.extract import (
     ExtractedArticle,
     extract_article,
     looks_like_article,
     looks_like_article_url,
 )
+from crawler.feeds import parse_feed
 from crawler.normalize import canonical_url, clean_text, parse_date
 from crawler.sources import XPATH_PREFIX
 from crawler.types import Source
@@ -186,6 +188,8 @@ class NewsSpider(scrapy.Spider):
             response.headers.get(b"Content-Type") or b"text/html"
         ):
             return
+        if response.meta.get(ROLE) == "start":
+            yield from self._advertised_feeds(response)
         html = response.text
         page_url = self._page_url(response)
         if self.policy.storable(page_url) and looks_like_article(html, page_url):
@@ -198,6 +202,33 @@ class NewsSpider(scrapy.Spider):
                     fetched_at=datetime.now(UTC),
                 )
         yield from self._follow(response)
+
+    def _advertised_feeds(self, response: TextResponse) -> Iterator[scrapy.Request]:
+        """Feeds the home page advertises (<link rel="alternate" type="...rss/atom...">)."""
+        for link in response.css("link[rel~=alternate][href]"):
+            kind = (link.attrib.get("type") or "").lower()
+            if "rss" not in kind and "atom" not in kind:
+                continue
+            url = response.urljoin(link.attrib["href"])
+            if self.policy.on_site(url) and self._first_time(url):
+                yield self._request(url, "feed", depth=0, callback=self.parse_feed)
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        """A feed's entries are article candidates, like a sitemap's (newest first)."""
+        try:
+            feed = parse_feed(response.body, response.url, _headers(response))
+        except CrawlerError as exc:
+            log.info("advertised feed %s unreadable: %s", response.url, exc)
+            return
+        budget = self.rules.max_pages
+        for entry in feed.entries:
+            if budget <= 0:
+                break
+            if self.policy.storable(entry.url) and self._first_time(entry.url):
+                budget -= 1
+                yield self._request(
+                    entry.url, "article", depth=self.rules.max_depth, callback=self.parse_page
+                )
 
     def errback(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
@@ -299,6 +330,13 @@ class NewsSpider(scrapy.Spider):
         if not changes:
             return article
         return ExtractedArticle(**{**article.__dict__, **changes})
+
+
+def _headers(response: Response) -> dict[str, str]:
+    return {
+        key.decode("latin-1").lower(): b", ".join(values).decode("latin-1")
+        for key, values in response.headers.items()
+    }
 
 
 def select(response: TextResponse, selector: str) -> SelectorList[Selector]:

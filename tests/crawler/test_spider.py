@@ -421,3 +421,46 @@ def test_child_needs_a_database_url(
     source = source_to_json(Source(name="s", url="https://x.org/", type="site"))
     assert crawl_main(["--source-json", source, "--user-agent", UA]) == 2
     assert DB_URL_ENV in capsys.readouterr().err
+
+
+def test_articles_found_through_the_feed_the_home_page_advertises(db_url: str) -> None:
+    """A site whose home page links no article, but advertises its RSS feed in <head>."""
+    from tests.fakes.http import FakeServer, Route, rss
+
+    body = " ".join(["The council of foreign ministers met in Baku to prepare the summit."] * 12)
+    with FakeServer() as server:
+        server.routes["/"] = Route(
+            body=b'<html><head><title>Wire</title><link rel="alternate" type="application/rss+xml" '
+            b'href="/feed.xml"></head><body><h1>Wire</h1><p>Nothing linked here.</p></body></html>',
+            headers={"Content-Type": "text/html"},
+        )
+        server.routes["/feed.xml"] = Route(
+            body=rss(
+                (server.url("/news/2025/ministers-meet"), "Ministers meet", "x"),
+                (server.url("/news/2025/summit-prepared"), "Summit prepared", "y"),
+            ),
+            headers={"Content-Type": "application/rss+xml"},
+        )
+        for slug, title in (
+            ("ministers-meet", "Ministers meet in Baku"),
+            ("summit-prepared", "Summit prepared"),
+        ):
+            server.routes[f"/news/2025/{slug}"] = Route(
+                body=(
+                    f'<html lang="en"><head><title>{title}</title><meta property="og:type" content="article">'
+                    f'</head><body><article><h1>{title}</h1><time datetime="2025-10-05T10:00:00Z">5 Oct</time>'
+                    f"<p>{body}</p><p>{body}</p></article></body></html>"
+                ).encode(),
+                headers={"Content-Type": "text/html"},
+            )
+        report = crawl(
+            Source(
+                name="wire", url=server.url("/"), type="site", site=SiteRules(use_sitemaps=False)
+            ),
+            db_url,
+        )
+    assert report.ok, report.error
+    assert {item.title for item in stored(db_url).values()} == {
+        "Ministers meet in Baku",
+        "Summit prepared",
+    }
