@@ -167,7 +167,7 @@ class Classifier:
                 continue
             for p in [p for p in rule_or_ex.patterns if p in found]:
                 for m in p.regex.finditer(folded.text):
-                    if p.acronym and not _acronym_shape(folded, m):
+                    if p.acronym and not _acronym_shape(folded, m, p.source):
                         continue
                     a, b = m.span()
                     if isinstance(rule_or_ex, Rule):
@@ -368,15 +368,21 @@ class Classifier:
         return Verdict(j.watch.name, True, j.level, j.score, tuple(evidence), item.lang)
 
 
-def _acronym_shape(folded: Folded, m: re.Match[str]) -> bool:
-    """Capitals, and a suffix glued on only after an apostrophe or in lower case (ТМУнун),
-    or in capitals too when the whole headline is (TDTGA ÜYE ÜLKELER)."""
-    if not folded.original_text(*m.span(1)).isupper():
+def _acronym_shape(folded: Folded, m: re.Match[str], acronym: str) -> bool:
+    """Capitals in the acronym's own script (Latin TMU is not Kyrgyz ТМУ), and a suffix glued
+    on only after an apostrophe or in lower case (ТМУнун), or in capitals too when the whole
+    headline is (TDTGA ÜYE ÜLKELER)."""
+    written = folded.original_text(*m.span(1))
+    if not written.isupper() or _is_cyrillic(written) != _is_cyrillic(acronym):
         return False
     if m.group(2) is None or m.group(2).startswith("'"):
         return True
     suffix = folded.original_text(*m.span(2))
     return suffix.islower() or (suffix.isupper() and is_upper_text(folded.original))
+
+
+def _is_cyrillic(text: str) -> bool:
+    return any("\u0400" <= ch <= "\u04ff" for ch in text)
 
 
 _CUT_TAIL = 160  # characters at the end of a truncated field searched for a cut-off name

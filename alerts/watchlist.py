@@ -386,10 +386,13 @@ def _patterns(
         compile_phrase(rule, lang, p, cut_stems=stems) for lang, ps in phrases.items() for p in ps
     ]
     out += [compile_phrase(rule, "any", a, acronym=True) for a in acronyms]
-    seen: set[tuple[str, bool]] = set()
+    seen: set[tuple[str, bool, bool]] = set()
     unique = []
     for p in out:
-        key = (p.regex.pattern, p.acronym)
+        # acronyms keep one pattern per script: Latin TDT and Cyrillic ТДТ fold alike but are
+        # checked against the script they were written in
+        cyrillic = p.acronym and any("\u0400" <= ch <= "\u04ff" for ch in p.source)
+        key = (p.regex.pattern, p.acronym, cyrillic)
         if key not in seen:
             seen.add(key)
             unique.append(p)

@@ -325,3 +325,10 @@ def test_chinese_in_both_scripts_arabic_old_name_and_latin_acronyms_beside_cjk(
     ):
         assert clf.classify(doc(title)).flagged, title
     assert not clf.classify(doc("上海合作组织峰会在天津举行")).flagged
+
+
+def test_an_acronym_counts_only_in_its_own_script(clf: Classifier) -> None:
+    assert not clf.classify(doc("Кыргыз студенттери TMU университетинде окушат")).flagged
+    assert clf.classify(doc("ТМУга мүчө өлкөлөрдүн лидерлери Габалада чогулушту")).flagged
+    assert clf.classify(doc("ТДТга аъзо давлатлар вазирлари Бишкекда учрашди")).flagged
+    assert clf.classify(doc("TDT'ye üye ülkelerin dışişleri bakanları Bakü'de toplandı")).flagged
