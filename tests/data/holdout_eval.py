@@ -43,6 +43,7 @@ class Gold:
     label: bool
     level: str | None
     note: str
+    text: str = ""
 
     @property
     def script(self) -> str:
@@ -118,6 +119,7 @@ def load_gold(path: Path) -> list[Gold]:
                 id=row["id"],
                 title=row["title"],
                 summary=row["summary"],
+                text=row.get("text", ""),
                 lang=row["lang"],
                 label=bool(row["label"]),
                 level=row["level"],
@@ -174,7 +176,10 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
 def undeclared_copy(gold: list[Gold], folder: Path) -> Path:
     """The same items without `lang`, so language id is measured, not echoed back."""
     path = folder / "holdout-nolang.jsonl"
-    rows = (json.dumps({"id": g.id, "title": g.title, "summary": g.summary}) for g in gold)
+    rows = (
+        json.dumps({"id": g.id, "title": g.title, "summary": g.summary, "text": g.text})
+        for g in gold
+    )
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return path
 
