@@ -332,3 +332,12 @@ def test_an_acronym_counts_only_in_its_own_script(clf: Classifier) -> None:
     assert clf.classify(doc("ТМУга мүчө өлкөлөрдүн лидерлери Габалада чогулушту")).flagged
     assert clf.classify(doc("ТДТга аъзо давлатлар вазирлари Бишкекда учрашди")).flagged
     assert clf.classify(doc("TDT'ye üye ülkelerin dışişleri bakanları Bakü'de toplandı")).flagged
+
+
+def test_only_the_start_of_a_huge_page_is_judged(clf: Classifier) -> None:
+    """An enormous page costs no more than its first 20,000 characters (the lede is there)."""
+    filler = "Grain harvest figures from the northern regions were published today. " * 400
+    late = clf.classify(doc("Regional news", text=filler + "Organization of Turkic States"))
+    early = clf.classify(doc("Regional news", text="Organization of Turkic States. " + filler))
+    assert len(filler) > 20_000
+    assert not late.flagged and early.flagged
