@@ -19,6 +19,7 @@ from alerts.events import group_events
 from alerts.routing import Route
 from alerts.store import AlertStore, FlaggedItem
 from alerts.types import Delivery
+from crawler.store import now_utc
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +174,7 @@ async def _attempt(
             delay = min(RETRY_BASE * 2 ** (attempts - 1), RETRY_CAP)
             if exc.retry_after and math.isfinite(exc.retry_after):
                 delay = max(delay, timedelta(seconds=min(exc.retry_after, MAX_RETRY_WAIT)))
-            retry_at = now + delay
+            retry_at = max(now, now_utc()) + delay
         store.mark_failed_attempt(delivery.id, exc.cause, next_attempt_at=retry_at)
         when = f"retry at {retry_at:%H:%M:%S} UTC" if retry_at else "given up"
         log.warning(

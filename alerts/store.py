@@ -218,7 +218,8 @@ class AlertStore:
                     deliveries.c.status == "pending",
                     deliveries.c.next_attempt_at <= now,
                 )
-                .values(next_attempt_at=now + lease)
+                # the lease runs from the real clock: `now` may be minutes old by this time
+                .values(next_attempt_at=max(now, now_utc()) + lease)
             )
         return result.rowcount == 1
 

@@ -79,32 +79,50 @@ def _jsonl(stream: TextIO) -> Iterator[tuple[int, str]]:
             yield number, line
 
 
+def _text(record: dict[str, object], key: str) -> str:
+    """A text field of a classify input line; anything but a string (or null) is an error."""
+    value = record.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"field {key!r} must be a string, not {type(value).__name__}")
+    if any("\ud800" <= ch <= "\udfff" for ch in value):  # lone surrogates: undecodable bytes
+        raise ValueError(f"field {key!r} is not valid UTF-8 text")
+    return value
+
+
 def cmd_classify(args: argparse.Namespace) -> int:
     config = load_config(_settings(args).config_dir)
     classifier = Classifier(config.watches)
-    stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
+    stream = (
+        sys.stdin
+        if args.file == "-"
+        else open(args.file, encoding="utf-8", errors="surrogateescape")  # noqa: SIM115
+    )
     errors = 0
     with stream:
         for number, line in _jsonl(stream):
+            line_id: object = None
             try:
                 record = json.loads(line)
                 if not isinstance(record, dict):
                     raise ValueError("a JSON object is expected")
+                line_id = record.get("id")
                 doc = Document(
                     id=str(record.get("id", number)),
-                    title=str(record.get("title") or ""),
-                    summary=str(record.get("summary") or ""),
-                    text=str(record.get("text") or ""),
-                    lang=record.get("lang") or None,
-                    url=record.get("url"),
-                    source=record.get("source"),
+                    title=_text(record, "title"),
+                    summary=_text(record, "summary"),
+                    text=_text(record, "text"),
+                    lang=_text(record, "lang") or None,
+                    url=_text(record, "url") or None,
+                    source=_text(record, "source") or None,
                 )
+                verdict = classifier.classify(doc)
             except ValueError as exc:
                 errors += 1
                 print(f"{args.file}:{number}: skipped, not a valid item: {exc}", file=sys.stderr)
-                print(json.dumps({"id": None, "flagged": False, "error": f"line {number}: {exc}"}))
+                print(json.dumps(output.error_json(number, str(exc), line_id), ensure_ascii=False))
                 continue
-            verdict = classifier.classify(doc)
             print(json.dumps(output.verdict_json(record.get("id"), verdict), ensure_ascii=False))
     return 1 if errors else 0
 

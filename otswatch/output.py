@@ -24,6 +24,20 @@ def verdict_json(doc_id: object, verdict: Verdict) -> dict[str, Any]:
     }
 
 
+def error_json(line: int, cause: str, doc_id: object = None) -> dict[str, Any]:
+    """The classify contract's keys for a line that could not be judged, and why."""
+    return {
+        "id": doc_id,
+        "flagged": False,
+        "level": None,
+        "score": 0.0,
+        "watch": None,
+        "lang": "und",
+        "evidence": [],
+        "error": f"line {line}: {cause}",
+    }
+
+
 def item_json(item: Item, flags: Sequence[Flag]) -> dict[str, Any]:
     best = max(flags, key=lambda f: f.score) if flags else None
     return {

@@ -172,3 +172,21 @@ def test_demo_then_items_jsonl_and_outbox(
         assert "Organisation des États turciques" in body or "Budapest" in body
     assert "FAILED" in summary and "dead-feed" in summary
     assert "broken-feed" in summary
+
+
+def test_classify_survives_hostile_lines(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(
+        b'{"id": 1, "title": "x", "lang": 5}\n'
+        b'{"id": 2, "title": "Organization of Turkic States \\ud800 summit"}\n'
+        b'{"id": 3, "title": "caf\xe9 latin-1 bytes"}\n'
+        b'{"id": 4, "title": "T\xc3\xbcrk Devletleri Te\xc5\x9fkilat\xc4\xb1 zirvesi"}\n'
+    )
+    result = otswatch("classify", str(source))
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["id"] for o in out] == [1, 2, 3, 4]
+    assert all(
+        set(o) >= {"id", "flagged", "level", "score", "watch", "lang", "evidence"} for o in out
+    )
+    assert [("error" in o) for o in out] == [True, True, True, False]
+    assert out[3]["flagged"] and result.returncode == 1
