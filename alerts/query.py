@@ -75,6 +75,9 @@ class TokenStream:
     index: dict[str, list[int]] = field(default_factory=dict)
     haystack: str = ""
     forms: list[str] = field(default_factory=list)  # sorted, for prefix look-ups
+    # Answers already computed for this item, by query: the classifier asks the same context
+    # and cue queries once per hit, and a page with many hits must not pay for each again.
+    memo: dict[tuple[int, bool], object] = field(default_factory=dict)
 
     def has_prefixed(self, prefix: str) -> bool:
         """Whether some token has a form starting with `prefix` (one binary search)."""
@@ -462,10 +465,23 @@ class Query:
         return all(any(lit in haystack for lit in group) for group in self.required)
 
     def evaluate(self, stream: TokenStream) -> Result:
+        key = (id(self), True)
+        cached = stream.memo.get(key)
+        if isinstance(cached, Result):
+            return cached
         if not self.may_match(stream.haystack) or not self.root.test(stream):
-            return Result(False)  # test() short-circuits; most items stop there
-        return self.root.evaluate(stream)
+            result = Result(False)  # test() short-circuits; most items stop there
+        else:
+            result = self.root.evaluate(stream)
+        stream.memo[key] = result
+        return result
 
     def matches(self, stream: TokenStream) -> bool:
         """True/false only: cheaper than `evaluate` when the hits are not needed."""
-        return self.may_match(stream.haystack) and self.root.test(stream)
+        key = (id(self), False)
+        cached = stream.memo.get(key)
+        if isinstance(cached, bool):
+            return cached
+        answer = self.may_match(stream.haystack) and self.root.test(stream)
+        stream.memo[key] = answer
+        return answer

@@ -84,3 +84,15 @@ def test_prefilter_sees_words_written_with_an_apostrophe() -> None:
     # the literal "azo" of aʼzo* occurs in a'zo only once the apostrophe is dropped
     assert ok("aʼzo* AND davlat*", "TDTga a'zo davlatlar vazirlari")
     assert ok("tdtnin", "TDT'nin zirvesi")
+
+
+def test_a_query_is_evaluated_once_per_item() -> None:
+    """The classifier asks the same context query for every hit; the answer is remembered."""
+    from alerts.query import Query, TokenStream
+    from alerts.textnorm import normalize
+
+    query = Query.parse('turkic NEAR/3 summit')
+    stream = TokenStream.build([("title", normalize("Turkic leaders summit in Gabala"))])
+    first = query.evaluate(stream)
+    assert first.matched and query.evaluate(stream) is first
+    assert query.matches(stream) is True and (id(query), False) in stream.memo
