@@ -32,6 +32,7 @@ FEED_ACCEPT = (
 )
 SHORT_SUMMARY = 200  # characters under which a feed item is enriched with its article text
 MAX_ENRICH_PER_POLL = 25
+MAX_ENTRIES = 500  # entries taken from one poll of one feed (feeds list the newest first)
 MAX_BACKOFF = timedelta(hours=12)
 MAX_POLITE_DELAY = timedelta(hours=6)
 
@@ -108,13 +109,15 @@ async def refresh_feed(source: Source, fetcher: Fetcher, store: ItemStore) -> Po
                 source.name, items_new=0, next_poll_at=next_poll, keep_validators=True
             )
             return PollReport(source.name, ok=True, not_modified=True, next_poll_at=next_poll)
-        feed = parse_feed(result.content, result.url, result.headers)
-        candidates = items_from_feed(feed, source)
-        known = store.known_urls(item.url for item in candidates)
+        # Parsing, normalizing and storing run in a thread: a huge feed must not freeze the
+        # daemon's loop (other polls, WebSub pushes, /health, a stop request).
+        feed = await asyncio.to_thread(parse_feed, result.content, result.url, result.headers)
+        candidates = (await asyncio.to_thread(items_from_feed, feed, source))[:MAX_ENTRIES]
+        known = await asyncio.to_thread(store.known_urls, [item.url for item in candidates])
         fresh = [item for item in candidates if item.url not in known]
         if source.enrich:
             fresh = await _enrich(fresh, fetcher, source)
-        stored = store.add_items(fresh)
+        stored = await asyncio.to_thread(store.add_items, fresh)
         next_poll = _next_poll(source, store, max_age=result.max_age, ttl_minutes=feed.ttl_minutes)
         store.record_success(
             source.name,

@@ -49,7 +49,7 @@ def hamming(a: int, b: int) -> int:
 
 def fingerprint_text(title: str, summary: str, text: str) -> str:
     """What the SimHash is computed over: enough to tell stories apart, cheap to hash."""
-    return " ".join((title, summary, text[:1500]))
+    return " ".join((title[:500], summary[:1500], text[:1500]))
 
 
 def story_key(url: str) -> str:

@@ -155,3 +155,9 @@ def test_clean_text_drops_control_characters_a_database_refuses() -> None:
     assert clean_text("Turkic\x00 States\x07 meet\x0bin Baku") == "Turkic States meet in Baku"
     assert clean_text("Line one\x1b\nLine two", keep_paragraphs=True) == "Line one\nLine two"
     assert storable_text("a\x00b\tc\r\nd\ud800") == "ab\tc\r\nd\ufffd"
+
+
+def test_unclosed_script_like_elements_swallow_the_rest_in_one_pass() -> None:
+    assert clean_text("lead " + "<svg>" * 5000) == "lead"
+    assert clean_text("a<!-- never closed") == "a"
+    assert clean_text("a<script>x</SCRIPT >b<style>y</style>c") == "a b c"
