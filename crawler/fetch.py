@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 5
 ROBOTS_TTL = 3600.0
+ROBOTS_CACHE_SIZE = 2000  # origins remembered at most
 ROBOTS_MAX_BYTES = 500_000
 MAX_HINT_SECONDS = 86_400.0  # Retry-After and max-age beyond a day are clamped to a day
 DEADLINE_FACTOR = 4  # a whole fetch may take this many times the per-read timeout
@@ -288,7 +289,17 @@ class Fetcher:
                 return entry
             entry = await self._load_robots(origin)
             self._robots[origin] = entry
+            if len(self._robots) > ROBOTS_CACHE_SIZE:
+                self._forget_stale_robots()
             return entry
+
+    def _forget_stale_robots(self) -> None:
+        """Keep the cache bounded in a long-running daemon (article links span many hosts)."""
+        now = time.monotonic()
+        for origin, entry in list(self._robots.items()):
+            if now - entry.fetched >= ROBOTS_TTL or len(self._robots) > ROBOTS_CACHE_SIZE:
+                del self._robots[origin]
+                self._robots_locks.pop(origin, None)
 
     async def _load_robots(self, origin: str) -> _RobotsEntry:
         robots_url = f"{origin}/robots.txt"
