@@ -369,6 +369,8 @@ def _drop_elements(text: str) -> str:
         out.append(" ")
     out.append(text[pos:])
     return "".join(out)
+
+
 _BLOCK_TAGS = re.compile(
     r"</?(?:p|div|br|li|ul|ol|h[1-6]|tr|table|section|article|blockquote|header|footer|pre)\b[^>]*>",
     re.I,

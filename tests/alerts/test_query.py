@@ -91,7 +91,7 @@ def test_a_query_is_evaluated_once_per_item() -> None:
     from alerts.query import Query, TokenStream
     from alerts.textnorm import normalize
 
-    query = Query.parse('turkic NEAR/3 summit')
+    query = Query.parse("turkic NEAR/3 summit")
     stream = TokenStream.build([("title", normalize("Turkic leaders summit in Gabala"))])
     first = query.evaluate(stream)
     assert first.matched and query.evaluate(stream) is first

@@ -26,6 +26,16 @@ FRESH_SUMMARY = (
 )
 
 
+def summit_item(server: FakeServer) -> str:
+    """An RSS item about an OTS summit, published now: due for an instant alert."""
+    now = format_datetime(datetime.now(UTC))
+    return (
+        "<item><title>Turkic leaders hold extraordinary OTS summit</title>"
+        f"<link>{server.url('/a/1')}</link><description>{FRESH_SUMMARY}</description>"
+        f"<pubDate>{now}</pubDate></item>"
+    )
+
+
 def write_config(directory: Path, sources: str, destinations: str) -> None:
     settings = "classify_every: 5s\nallow_private_networks: true\nfetch_timeout: 3s\n"
     shared_config(directory, sources=sources, destinations=destinations, settings=settings)
@@ -66,8 +76,7 @@ def test_daemon_alerts_by_email_and_slack_then_stops_on_sigterm(
     now = format_datetime(datetime.now(UTC))
     fake_server.routes["/rss"] = Route(
         body=f"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
-<item><title>Turkic leaders hold extraordinary OTS summit</title><link>{fake_server.url("/a/1")}</link>
-<description>{FRESH_SUMMARY}</description><pubDate>{now}</pubDate></item>
+{summit_item(fake_server)}
 <item><title>Wheat prices steady in Kostanay</title><link>{fake_server.url("/a/2")}</link>
 <description>Grain traders in northern Kazakhstan reported stable prices for the third week in a row.</description>
 <pubDate>{now}</pubDate></item></channel></rss>""".encode(),
@@ -184,11 +193,9 @@ def test_sigterm_does_not_wait_for_a_mail_server_that_never_answers(
 ) -> None:
     import socket
 
-    now = format_datetime(datetime.now(UTC))
     fake_server.routes["/rss"] = Route(
         body=f"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
-<item><title>Turkic leaders hold extraordinary OTS summit</title><link>{fake_server.url("/a/1")}</link>
-<description>{FRESH_SUMMARY}</description><pubDate>{now}</pubDate></item></channel></rss>""".encode()
+{summit_item(fake_server)}</channel></rss>""".encode()
     )
     config = tmp_path / "config"
     write_config(
