@@ -17,9 +17,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from alerts.classifier import Classifier  # noqa: E402
-from alerts.types import Document  # noqa: E402
-from alerts.watchlist import parse_watchlist  # noqa: E402
+from alerts.matching.classifier import Classifier  # noqa: E402
+from alerts.matching.types import Document  # noqa: E402
+from alerts.matching.watchlist import parse_watchlist  # noqa: E402
 
 PLACES = ["Astana", "Baku", "Bishkek", "Tashkent", "Ankara", "Budapest", "Gabala", "Almaty"]
 PEOPLE = ["Tokayev", "Aliyev", "Mirziyoyev", "Japarov", "Erdogan", "Orban", "the minister"]

@@ -12,14 +12,21 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from alerts.classifier import Classifier
-from alerts.destinations.base import Destination
-from alerts.destinations.console import ConsoleDestination
-from alerts.destinations.slack import SlackDestination
-from alerts.destinations.smtp import SmtpDestination, SmtpSettings
-from alerts.destinations.webhook import WebhookDestination
-from alerts.routing import DestinationsFile, DestinationSpec, Route, RouteSpec, resolve_route
-from alerts.store import AlertStore
+from alerts.delivery.destinations.base import Destination
+from alerts.delivery.destinations.console import ConsoleDestination
+from alerts.delivery.destinations.slack import SlackDestination
+from alerts.delivery.destinations.smtp import SmtpDestination, SmtpSettings
+from alerts.delivery.destinations.webhook import WebhookDestination
+from alerts.delivery.routing import (
+    DestinationsFile,
+    DestinationSpec,
+    Route,
+    RouteSpec,
+    resolve_route,
+)
+from alerts.delivery.store import DeliveryStore
+from alerts.flagging.store import FlagStore
+from alerts.matching.classifier import Classifier
 from crawler.fetch import FetchPolicy
 from crawler.leases import Leases, make_leases
 from crawler.store import ItemStore
@@ -48,7 +55,8 @@ class App:
     config: AppConfig
     engine: Engine
     items: ItemStore
-    alerts: AlertStore
+    flags: FlagStore
+    outbox: DeliveryStore
     classifier: Classifier
     fetch_policy: FetchPolicy
     destinations: dict[str, Destination]
@@ -141,7 +149,8 @@ def build_app(
         config=wiring.config,
         engine=engine,
         items=ItemStore(engine),
-        alerts=AlertStore(engine),
+        flags=FlagStore(engine),
+        outbox=DeliveryStore(engine),
         classifier=wiring.classifier,
         fetch_policy=wiring.fetch_policy,
         destinations=wiring.destinations,
@@ -244,6 +253,6 @@ def _make(
 
 
 def _apprise(name: str, urls: list[str]) -> Destination:
-    from alerts.destinations.apprise import AppriseDestination  # needs the `apprise` extra
+    from alerts.delivery.destinations.apprise import AppriseDestination  # needs the `apprise` extra
 
     return AppriseDestination(name, urls)

@@ -11,13 +11,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
-from alerts.backtest import backtest
-from alerts.classifier import Classifier
-from alerts.digest import build_entries, group_by_story, make_digest
-from alerts.flagging import document_for
-from alerts.outbox import DIGEST_LOOKBACK
-from alerts.render import render_text
-from alerts.types import Document
+from alerts.delivery.digest import build_entries, group_by_story, make_digest
+from alerts.delivery.outbox import DIGEST_LOOKBACK
+from alerts.delivery.render import render_text
+from alerts.flagging.backtest import backtest
+from alerts.flagging.classify import document_for
+from alerts.matching.classifier import Classifier
+from alerts.matching.explain import explain
+from alerts.matching.types import Document
 from crawler.check import check_source
 from crawler.fetch import Fetcher
 from crawler.sources import parse_duration
@@ -140,7 +141,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         text = " ".join(args.text) if args.text != ["-"] else sys.stdin.read()
         doc = Document(id="text", title=text, lang=args.lang)
         classifier = Classifier(load_config(_settings(args).config_dir).watches)
-    print(classifier.explain(doc))
+    print(explain(classifier, doc))
     return 0
 
 
@@ -148,7 +149,7 @@ def cmd_items(args: argparse.Namespace) -> int:
     app = _app(args)
     since = now_utc() - parse_duration(args.since) if args.since else None
     items = app.items.get_items(since=since)
-    flags = app.alerts.flags_by_item()
+    flags = app.flags.flags_by_item()
     shown = [i for i in items if not args.flagged or (i.id in flags)]
     shown = shown[-args.limit :] if args.limit else shown
     for item in shown:
@@ -175,7 +176,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         watches = app.config.watches
     items = app.items.get_items(since=now_utc() - parse_duration(args.since))
     report = backtest(
-        items, app.alerts.flags_by_item([i.id for i in items if i.id]), Classifier(watches)
+        items, app.flags.flags_by_item([i.id for i in items if i.id]), Classifier(watches)
     )
     print(output.backtest_text(report))
     return 0
@@ -184,7 +185,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 def _watches_from_file(path: Path) -> list:  # type: ignore[type-arg]
     import yaml
 
-    from alerts.watchlist import parse_watchlist
+    from alerts.matching.watchlist import parse_watchlist
 
     return parse_watchlist(yaml.safe_load(path.read_text(encoding="utf-8")))
 
@@ -229,12 +230,12 @@ def cmd_digest(args: argparse.Namespace) -> int:
     routes = [r for r in app.routes if not args.route or r.name == args.route]
     if args.action == "preview":
         for route in routes:
-            flagged = app.alerts.flagged_items(
+            flagged = app.flags.flagged_items(
                 watches=route.watches,
                 min_score=route.min_score,
                 fetched_since=now_utc() - DIGEST_LOOKBACK,
             )
-            entries = build_entries(group_by_story(flagged), app.alerts)
+            entries = build_entries(group_by_story(flagged), app.flags)
             digest = make_digest(
                 "digest",
                 entries,
@@ -272,7 +273,7 @@ def cmd_deliveries(args: argparse.Namespace) -> int:
             f"{d.created_at:%Y-%m-%d %H:%M}",
             (d.last_error or "")[:80],
         ]
-        for d in app.alerts.list_deliveries(limit=args.limit)
+        for d in app.outbox.list_deliveries(limit=args.limit)
     ]
     print(
         output.table(
@@ -285,8 +286,8 @@ def cmd_deliveries(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     app = _app(args)
     health = app.items.health()
-    flags = app.alerts.flags_by_item()
-    deliveries = app.alerts.list_deliveries(limit=1000)
+    flags = app.flags.flags_by_item()
+    deliveries = app.outbox.list_deliveries(limit=1000)
     failing = [h for h in health if h.consecutive_failures]
     print(f"database     {app.settings.database.split('@')[-1]}")
     print(f"sources      {len(health)} ({len(failing)} failing)")

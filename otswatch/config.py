@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from alerts.routing import DestinationsFile
-from alerts.watchlist import Watch, parse_watchlist
+from alerts.delivery.routing import DestinationsFile
+from alerts.matching.watchlist import Watch, parse_watchlist
 from crawler.sources import SourceSpec, parse_duration
 from crawler.types import Source
 

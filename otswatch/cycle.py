@@ -8,9 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from alerts.flagging import ClassifyReport, classify_pending
-from alerts.outbox import DeliveryOutcome, deliver_due, plan_digest, plan_instant, plan_notice
-from alerts.routing import Route
+from alerts.delivery.outbox import (
+    DeliveryOutcome,
+    deliver_due,
+    plan_digest,
+    plan_instant,
+    plan_notice,
+)
+from alerts.delivery.routing import Route
+from alerts.flagging.classify import ClassifyReport, classify_pending
 from crawler.errors import CrawlerError
 from crawler.fetch import Fetcher
 from crawler.refresh import PollReport, SiteCrawlOptions, refresh_source
@@ -108,11 +114,11 @@ async def check_sources(app: App, now: datetime | None = None) -> list[SourcePro
             continue
         log.warning("%s", problem)
         key = f"{problem.source}:{problem.kind}:{problem.since:%Y%m%dT%H%M%S}"
-        plan_notice(app.alerts, operations, key, str(problem), now)
+        plan_notice(app.outbox, operations, key, str(problem), now)
         app.items.mark_problem_reported(problem.source, now)
     if operations:
         async with app.alerting:
-            await deliver_due(app.alerts, app.destinations, now)
+            await deliver_due(app.outbox, app.destinations, now)
     return problems
 
 
@@ -123,15 +129,15 @@ async def classify_and_alert(
         now = now or now_utc()
         report = await asyncio.to_thread(
             classify_pending,
-            app.alerts,
+            app.flags,
             app.classifier,
             app.config.watchlist_version,
             should_stop=app.stopping.is_set,
         )
         for route in app.routes:
-            plan_instant(app.alerts, route, now)
+            plan_instant(app.outbox, route, now)
         outcomes = await deliver_due(
-            app.alerts, app.destinations, now, footer_notes=footer_notes(app)
+            app.outbox, app.destinations, now, footer_notes=footer_notes(app)
         )
         return report, outcomes
 
@@ -143,7 +149,7 @@ async def send_digest(
         now = now or now_utc()
         await asyncio.to_thread(
             classify_pending,
-            app.alerts,
+            app.flags,
             app.classifier,
             app.config.watchlist_version,
             should_stop=app.stopping.is_set,
@@ -151,8 +157,8 @@ async def send_digest(
         zone = ZoneInfo(route.digest.timezone) if route.digest else ZoneInfo("UTC")
         key = window_key or now.astimezone(zone).strftime("%Y-%m-%dT%H:%M%z")
         max_stories = route.digest.max_stories if route.digest else 40
-        plan_digest(app.alerts, route, key, now, max_stories=max_stories)
-        return await deliver_due(app.alerts, app.destinations, now, footer_notes=footer_notes(app))
+        plan_digest(app.outbox, route, key, now, max_stories=max_stories)
+        return await deliver_due(app.outbox, app.destinations, now, footer_notes=footer_notes(app))
 
 
 async def run_once(app: App, *, digest: bool = True) -> CycleReport:

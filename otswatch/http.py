@@ -30,7 +30,7 @@ class Answer:
 
 def health(app: App) -> Answer:
     sources = app.items.health()
-    deliveries = app.alerts.list_deliveries(limit=500)
+    deliveries = app.outbox.list_deliveries(limit=500)
     failing = [s for s in sources if s.consecutive_failures]
     stuck = [d for d in deliveries if d.status == "failed"]
     body = {
@@ -75,11 +75,11 @@ def metrics(app: App) -> Answer:
     lines += [
         "# HELP otswatch_flagged_items Items flagged by any watch.",
         "# TYPE otswatch_flagged_items gauge",
-        f"otswatch_flagged_items {len(app.alerts.flags_by_item())}",
+        f"otswatch_flagged_items {len(app.flags.flags_by_item())}",
         "# HELP otswatch_deliveries Deliveries in the outbox by status.",
         "# TYPE otswatch_deliveries gauge",
     ]
-    deliveries = app.alerts.list_deliveries(limit=100_000)
+    deliveries = app.outbox.list_deliveries(limit=100_000)
     for status in ("pending", "sent", "failed"):
         count = sum(d.status == status for d in deliveries)
         lines.append(f'otswatch_deliveries{{status="{status}"}} {count}')

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from alerts.backtest import BacktestChange, BacktestReport
-from alerts.types import Flag, Verdict
+from alerts.flagging.backtest import BacktestChange, BacktestReport
+from alerts.matching.types import Flag, Verdict
 from crawler.check import CheckResult
 from crawler.types import Item, SourceHealth
 

@@ -91,7 +91,7 @@ def run_demo(out: Path, *, user_config: Path | None = None) -> int:
         posts = hook.wait_for(sum(d.destination == "slack" for d in sent), timeout=10)
 
         items = app.items.get_items()
-        flags = app.alerts.flags_by_item()
+        flags = app.flags.flags_by_item()
         levels = Counter(max(f, key=lambda x: x.score).level for f in flags.values())
         stories = {i.story for i in items if i.id in flags}
         print()

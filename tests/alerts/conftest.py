@@ -23,7 +23,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from alerts.types import Digest, DigestEntry, Evidence, SourceRef
+from alerts.delivery.types import Digest, DigestEntry, SourceRef
+from alerts.matching.types import Evidence
 
 GENERATED = datetime(2025, 5, 21, 18, 0, tzinfo=UTC)
 

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from alerts.destinations import (
+from alerts.delivery.destinations import (
     ConsoleDestination,
     DeliveryError,
     Destination,
@@ -27,9 +27,9 @@ from alerts.destinations import (
     TemporaryDeliveryError,
     WebhookDestination,
 )
-from alerts.destinations.http import parse_retry_after
-from alerts.render import render_email, render_json, render_slack
-from alerts.types import Digest
+from alerts.delivery.destinations.http import parse_retry_after
+from alerts.delivery.render import render_email, render_json, render_slack
+from alerts.delivery.types import Digest
 
 SLACK_PATH = "/services/T0TEST/B0TEST/s3cr3tT0kenValue"
 SLACK_URL = "https://hooks.slack.example" + SLACK_PATH
@@ -433,7 +433,7 @@ def test_all_destinations_satisfy_the_protocol(tmp_path: Path) -> None:
 def test_apprise_delivers_through_a_json_url_to_a_real_receiver(sample_digest: Digest) -> None:
     import asyncio
 
-    from alerts.destinations.apprise import AppriseDestination
+    from alerts.delivery.destinations.apprise import AppriseDestination
     from otswatch.demo.servers import WebhookSink
 
     with WebhookSink(path="/notify") as sink:
@@ -451,8 +451,8 @@ def test_apprise_failure_is_retryable_and_hides_the_url(sample_digest: Digest) -
 
     import pytest
 
-    from alerts.destinations.apprise import AppriseDestination
-    from alerts.destinations.base import DeliveryError
+    from alerts.delivery.destinations.apprise import AppriseDestination
+    from alerts.delivery.destinations.base import DeliveryError
 
     destination = AppriseDestination("team-chat", ["json://127.0.0.1:9/secret-token-path"])
     with pytest.raises(DeliveryError) as info:
@@ -463,7 +463,7 @@ def test_apprise_failure_is_retryable_and_hides_the_url(sample_digest: Digest) -
 
 
 def test_hostile_retry_after_values_are_bounded() -> None:
-    from alerts.destinations.http import parse_retry_after
+    from alerts.delivery.destinations.http import parse_retry_after
 
     assert parse_retry_after("120") == 120.0
     assert parse_retry_after("inf") is None and parse_retry_after("nan") is None

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from alerts.classifier import Classifier
-from alerts.types import Document
-from alerts.watchlist import parse_watchlist
+from alerts.matching.classifier import Classifier
+from alerts.matching.types import Document
+from alerts.matching.watchlist import parse_watchlist
 
 ROOT = Path(__file__).resolve().parents[2]
 DEVSET = ROOT / "tests" / "data" / "devset.jsonl"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
-from alerts.events import anchors, group_events
-from alerts.store import FlaggedItem
-from alerts.types import Evidence, Flag
+from alerts.delivery.events import anchors, group_events
+from alerts.flagging.store import FlaggedItem
+from alerts.matching.types import Evidence, Flag
 from crawler.types import Item
 
 T0 = datetime(2025, 5, 21, 12, tzinfo=UTC)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from alerts.classifier import Classifier
-from alerts.flagging import classify_pending
-from alerts.store import AlertStore
+from alerts.flagging.classify import classify_pending
+from alerts.flagging.store import FlagStore
+from alerts.matching.classifier import Classifier
 from crawler.store import ItemStore
 from crawler.types import Item
 from otswatch.config import load_config
@@ -16,10 +16,10 @@ from otswatch.db import open_database
 REPO = Path(__file__).resolve().parents[2]
 
 
-class RacingStore(AlertStore):
+class RacingStore(FlagStore):
     """Hands out a batch, but another process classifies part of it before we save."""
 
-    def __init__(self, *args: object, rival: AlertStore, classifier: Classifier) -> None:
+    def __init__(self, *args: object, rival: FlagStore, classifier: Classifier) -> None:
         super().__init__(*args)  # type: ignore[arg-type]
         self.rival, self.classifier, self.raced = rival, classifier, False
 
@@ -46,9 +46,9 @@ def test_a_classification_race_loses_nothing_and_doubles_nothing(tmp_path: Path)
         )
     )
     classifier = Classifier(load_config(REPO / "config").watches)
-    store = RacingStore(engine, rival=AlertStore(engine), classifier=classifier)
+    store = RacingStore(engine, rival=FlagStore(engine), classifier=classifier)
     report = classify_pending(store, classifier, "v1")
     assert report.items == 0  # the rival did the work; our batch rolled back and found nothing left
-    assert AlertStore(engine).unclassified() == []
-    flags = AlertStore(engine).flags_by_item()
+    assert FlagStore(engine).unclassified() == []
+    flags = FlagStore(engine).flags_by_item()
     assert len(flags) == 1 and len(next(iter(flags.values()))) == 1

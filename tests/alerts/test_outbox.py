@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from alerts.destinations.webhook import WebhookDestination
-from alerts.outbox import deliver_due, plan_digest, plan_instant
-from alerts.routing import RouteSpec, resolve_route
-from alerts.store import AlertStore
-from alerts.types import Evidence, Verdict
+from alerts.delivery.destinations.webhook import WebhookDestination
+from alerts.delivery.outbox import deliver_due, plan_digest, plan_instant
+from alerts.delivery.routing import RouteSpec, resolve_route
+from alerts.delivery.store import DeliveryStore
+from alerts.matching.types import Evidence, Verdict
 from crawler.store import ItemStore, now_utc
 from crawler.types import Item
 from otswatch.db import open_database
@@ -25,15 +25,15 @@ BODY = (
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def stores(request: pytest.FixtureRequest) -> tuple[ItemStore, AlertStore]:
+def stores(request: pytest.FixtureRequest) -> tuple[ItemStore, DeliveryStore]:
     url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
     engine = open_database(url)
-    return ItemStore(engine), AlertStore(engine)
+    return ItemStore(engine), DeliveryStore(engine)
 
 
 def flag_items(
     items: ItemStore,
-    alerts: AlertStore,
+    alerts: DeliveryStore,
     specs: list[tuple[str, str, str, str, float]],
     summary: str | None = None,
 ) -> list[Item]:
@@ -59,7 +59,7 @@ def flag_items(
         )
         for u, _, _, lvl, sc in specs
     }
-    alerts.save_classifications([(i, [verdicts[i.url]]) for i in stored], "v1")
+    alerts.flags.save_classifications([(i, [verdicts[i.url]]) for i in stored], "v1")
     return stored
 
 
@@ -69,7 +69,7 @@ def route(**overrides: object):  # type: ignore[no-untyped-def]
 
 
 def test_digest_is_sent_once_and_groups_one_story_across_outlets(
-    stores: tuple[ItemStore, AlertStore],
+    stores: tuple[ItemStore, DeliveryStore],
 ) -> None:
     items, alerts = stores
     flag_items(
@@ -116,7 +116,7 @@ def test_digest_is_sent_once_and_groups_one_story_across_outlets(
 
 
 def test_instant_alerts_take_core_stories_and_the_digest_leaves_them_out(
-    stores: tuple[ItemStore, AlertStore],
+    stores: tuple[ItemStore, DeliveryStore],
 ) -> None:
     items, alerts = stores
     flag_items(
@@ -137,7 +137,7 @@ def test_instant_alerts_take_core_stories_and_the_digest_leaves_them_out(
 
 
 def test_a_failing_receiver_is_retried_with_backoff_then_succeeds(
-    stores: tuple[ItemStore, AlertStore],
+    stores: tuple[ItemStore, DeliveryStore],
 ) -> None:
     items, alerts = stores
     flag_items(items, alerts, [("https://a.org/s", "wire-a", "OTS summit", "core", 0.9)])
@@ -165,7 +165,7 @@ def test_a_failing_receiver_is_retried_with_backoff_then_succeeds(
 
 
 def test_a_permanent_failure_is_recorded_and_releases_nothing_twice(
-    stores: tuple[ItemStore, AlertStore],
+    stores: tuple[ItemStore, DeliveryStore],
 ) -> None:
     items, alerts = stores
     flag_items(items, alerts, [("https://a.org/s", "wire-a", "OTS summit", "core", 0.9)])
@@ -184,7 +184,7 @@ def test_a_permanent_failure_is_recorded_and_releases_nothing_twice(
 
 
 def test_unconfigured_destination_keeps_the_delivery_waiting(
-    stores: tuple[ItemStore, AlertStore],
+    stores: tuple[ItemStore, DeliveryStore],
 ) -> None:
     items, alerts = stores
     flag_items(items, alerts, [("https://a.org/s", "wire-a", "OTS summit", "core", 0.9)])
@@ -195,7 +195,7 @@ def test_unconfigured_destination_keeps_the_delivery_waiting(
 
 
 def test_a_wire_story_on_three_outlets_is_one_digest_entry(
-    stores: tuple[ItemStore, AlertStore],
+    stores: tuple[ItemStore, DeliveryStore],
 ) -> None:
     items, alerts = stores
     copies = [
@@ -221,7 +221,7 @@ def test_a_wire_story_on_three_outlets_is_one_digest_entry(
 
 
 def test_later_reports_of_an_event_already_alerted_wait_for_the_digest(
-    stores: tuple[ItemStore, AlertStore],
+    stores: tuple[ItemStore, DeliveryStore],
 ) -> None:
     items, alerts = stores
     flag_items(
@@ -260,12 +260,12 @@ def test_later_reports_of_an_event_already_alerted_wait_for_the_digest(
     assert len(digest.item_ids) == 1  # the Russian report, in the digest
 
 
-def test_a_delivery_is_claimed_by_one_process_only(stores: tuple[ItemStore, AlertStore]) -> None:
+def test_a_delivery_is_claimed_by_one_process_only(stores: tuple[ItemStore, DeliveryStore]) -> None:
     items, alerts = stores
     flag_items(items, alerts, [("https://a.org/s", "wire-a", "OTS summit", "core", 0.9)])
     now = now_utc()
     [delivery] = plan_digest(alerts, route(), "w1", now)
-    rival = AlertStore(alerts.engine)  # a second process on the same database
+    rival = DeliveryStore(alerts.engine)  # a second process on the same database
     assert alerts.claim(delivery.id, now)
     assert not rival.claim(delivery.id, now)
     # a claimant that died mid-send: the delivery is due again once the lease has run out
@@ -273,7 +273,7 @@ def test_a_delivery_is_claimed_by_one_process_only(stores: tuple[ItemStore, Aler
 
 
 def test_an_item_flagged_by_two_watches_is_delivered_once(
-    stores: tuple[ItemStore, AlertStore],
+    stores: tuple[ItemStore, DeliveryStore],
 ) -> None:
     items, alerts = stores
     [item] = items.add_items(
@@ -288,7 +288,7 @@ def test_an_item_flagged_by_two_watches_is_delivered_once(
         ]
     )
     evidence = (Evidence("OTS", "title", "ots.acronym", 0.8),)
-    alerts.save_classifications(
+    alerts.flags.save_classifications(
         [
             (
                 item,

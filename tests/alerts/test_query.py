@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from alerts.query import Query, QuerySyntaxError, TokenStream
-from alerts.textnorm import normalize
+from alerts.matching.query import Query, QuerySyntaxError, TokenStream
+from alerts.matching.textnorm import normalize
 
 
 def stream(title: str, summary: str = "") -> TokenStream:
@@ -88,8 +88,8 @@ def test_prefilter_sees_words_written_with_an_apostrophe() -> None:
 
 def test_a_query_is_evaluated_once_per_item() -> None:
     """The classifier asks the same context query for every hit; the answer is remembered."""
-    from alerts.query import Query, TokenStream
-    from alerts.textnorm import normalize
+    from alerts.matching.query import Query, TokenStream
+    from alerts.matching.textnorm import normalize
 
     query = Query.parse("turkic NEAR/3 summit")
     stream = TokenStream.build([("title", normalize("Turkic leaders summit in Gabala"))])

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from alerts.render import (
+from alerts.delivery.render import (
     SLACK_MAX_BLOCKS,
     SLACK_MAX_HEADER,
     SLACK_MAX_SECTION,
@@ -20,7 +20,8 @@ from alerts.render import (
     safe_url,
     slack_escape,
 )
-from alerts.types import Digest, DigestEntry, Evidence
+from alerts.delivery.types import Digest, DigestEntry
+from alerts.matching.types import Evidence
 
 EntryFactory = Callable[..., DigestEntry]
 DigestFactory = Callable[..., Digest]

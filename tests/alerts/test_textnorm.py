@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from alerts.textnorm import clean_markup, fold, fold_pattern, is_upper_text, normalize
+from alerts.matching.textnorm import clean_markup, fold, fold_pattern, is_upper_text, normalize
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from alerts.watchlist import compile_phrase, parse_watchlist
+from alerts.matching.watchlist import compile_phrase, parse_watchlist
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "watchlist.yaml"
 

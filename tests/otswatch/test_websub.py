@@ -115,7 +115,7 @@ def test_push_delivery_from_a_hub(fake_server: FakeServer, tmp_path: Path) -> No
                     )
                     assert accepted.status_code == 202
                 for _ in range(50):  # the push triggers classification at once
-                    if app.alerts.flags_by_item():
+                    if app.flags.flags_by_item():
                         break
                     await asyncio.sleep(0.1)
             finally:
@@ -125,7 +125,7 @@ def test_push_delivery_from_a_hub(fake_server: FakeServer, tmp_path: Path) -> No
         asyncio.run(scenario())
     titles = {i.title for i in app.items.get_items()}
     assert "Extraordinary summit of the Organization of Turkic States" in titles
-    flagged = app.alerts.flags_by_item()
+    flagged = app.flags.flags_by_item()
     assert any(f.watch == "ots" for flags in flagged.values() for f in flags)
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import httpx
 
-from alerts.destinations.http import check_url, post_json, protect, redacted_url
-from alerts.render import render_slack
-from alerts.types import Digest
+from alerts.delivery.destinations.http import check_url, post_json, protect, redacted_url
+from alerts.delivery.render import render_slack
+from alerts.delivery.types import Digest
 
 
 class SlackDestination:

@@ -1,6 +1,6 @@
 """Turn a Digest into what each channel shows: email (text + HTML), Slack, JSON, console text.
 
-Pure: no network, no database; templates are read from ``alerts/templates``. Titles,
+Pure: no network, no database; templates are read from ``alerts/delivery/templates``. Titles,
 summaries, evidence and footer notes come from the open web and are treated as hostile:
 HTML is autoescaped, Slack mrkdwn is escaped and defused (links, mentions, formatting),
 URLs are only linked when they are http(s).
@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from alerts.types import Digest, DigestEntry, Evidence, Level
+from alerts.delivery.types import Digest, DigestEntry
+from alerts.matching.types import Evidence, Level
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 JSON_SCHEMA = "otswatch.digest/1"

@@ -13,12 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from alerts.destinations.base import DeliveryError, Destination
-from alerts.digest import build_entries, group_by_story, make_digest
-from alerts.events import group_events
-from alerts.routing import Route
-from alerts.store import AlertStore, FlaggedItem
-from alerts.types import Delivery
+from alerts.delivery.destinations.base import DeliveryError, Destination
+from alerts.delivery.digest import build_entries, group_by_story, make_digest
+from alerts.delivery.events import group_events
+from alerts.delivery.routing import Route
+from alerts.delivery.store import DeliveryStore
+from alerts.delivery.types import Delivery
+from alerts.flagging.store import FlaggedItem
 from crawler.store import now_utc
 
 log = logging.getLogger(__name__)
@@ -51,13 +52,13 @@ def _members(leaders: Sequence[FlaggedItem], flagged: Sequence[FlaggedItem]) -> 
     return list(members.values())
 
 
-def plan_instant(store: AlertStore, route: Route, now: datetime) -> list[Delivery]:
+def plan_instant(store: DeliveryStore, route: Route, now: datetime) -> list[Delivery]:
     """One instant alert per event and destination; an event already told is not told again,
     even when more outlets (or languages) report it later: those wait for the digest."""
     planned: list[Delivery] = []
     if not route.instant_levels:
         return planned
-    flagged = store.flagged_items(
+    flagged = store.flags.flagged_items(
         watches=route.watches,
         levels=route.instant_levels,  # type: ignore[arg-type]
         min_score=max(route.instant_min_score, route.min_score),
@@ -79,16 +80,16 @@ def plan_instant(store: AlertStore, route: Route, now: datetime) -> list[Deliver
 
 
 def plan_digest(
-    store: AlertStore, route: Route, window_key: str, now: datetime, max_stories: int = 40
+    store: DeliveryStore, route: Route, window_key: str, now: datetime, max_stories: int = 40
 ) -> list[Delivery]:
     """One digest per destination for this window; stories already held there are left out."""
     planned: list[Delivery] = []
     for destination in route.destinations:
-        flagged = store.flagged_items(
+        flagged = store.flags.flagged_items(
             watches=route.watches,
             min_score=route.min_score,
             fetched_since=now - DIGEST_LOOKBACK,
-            not_held_by=destination,
+            excluding_stories=store.held_stories_query(destination),
         )
         leaders = group_by_story(flagged)[:max_stories]
         if not leaders:
@@ -103,7 +104,7 @@ def plan_digest(
 
 
 def plan_notice(
-    store: AlertStore, destinations: Sequence[str], key: str, text: str, now: datetime
+    store: DeliveryStore, destinations: Sequence[str], key: str, text: str, now: datetime
 ) -> list[Delivery]:
     """An operations notice (a source went silent, is blocked...), once per key and destination."""
     planned = []
@@ -115,7 +116,7 @@ def plan_notice(
 
 
 async def deliver_due(
-    store: AlertStore,
+    store: DeliveryStore,
     destinations: Mapping[str, Destination],
     now: datetime,
     *,
@@ -138,14 +139,14 @@ async def deliver_due(
 
 
 async def _attempt(
-    store: AlertStore,
+    store: DeliveryStore,
     destination: Destination,
     delivery: Delivery,
     now: datetime,
     footer_notes: Sequence[str],
 ) -> DeliveryOutcome:
-    flagged = store.flagged_items(item_ids=delivery.item_ids) if delivery.item_ids else []
-    entries = build_entries(flagged, store)
+    flagged = store.flags.flagged_items(item_ids=delivery.item_ids) if delivery.item_ids else []
+    entries = build_entries(flagged, store.flags)
     if delivery.kind == "notice":
         title = "otswatch: a source needs attention"
         footer_notes = (delivery.note or "",)

@@ -1,31 +1,11 @@
-"""The alerting half's tables, on the crawler's metadata so one migration history covers both."""
+"""The outbox tables, on the crawler's metadata so one migration history covers every table."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 
+from alerts.flagging.schema import flags  # noqa: F401  (delivery rows reference stored items)
 from crawler.schema import UTCDateTime, metadata
-
-classifications = Table(
-    "classifications",
-    metadata,
-    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
-    Column("classified_at", UTCDateTime, nullable=False),
-    Column("watchlist_version", String(64), nullable=False),
-)
-
-flags = Table(
-    "flags",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
-    Column("watch", String(100), nullable=False),
-    Column("level", String(10), nullable=False),
-    Column("score", Float, nullable=False),
-    Column("evidence", Text, nullable=False),  # JSON list of {text, field, rule, weight}
-    Column("flagged_at", UTCDateTime, nullable=False, index=True),
-    UniqueConstraint("item_id", "watch", name="uq_flags_item_watch"),
-)
 
 deliveries = Table(
     "deliveries",

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-from alerts.types import Document
+from alerts.matching.classifier import Classifier
+from alerts.matching.judgement import Judgement
+from alerts.matching.types import Document
 
-if TYPE_CHECKING:
-    from alerts.classifier import Judgement
+
+def explain(classifier: Classifier, doc: Document) -> str:
+    """Human-readable: every match, rule, weight, and why the item was (not) flagged."""
+    lang, judgements = classifier.judge_all(doc)
+    return render_explanation(doc, lang, judgements)
 
 
 def render_explanation(doc: Document, lang: str, judgements: Sequence[Judgement]) -> str:

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
-from alerts.classifier import Classifier
-from alerts.store import AlertStore
-from alerts.types import Document, Verdict
+from alerts.flagging.store import FlagStore
+from alerts.matching.classifier import Classifier
+from alerts.matching.types import Document, Verdict
 from crawler.types import Item
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ def document_for(item: Item) -> Document:
 
 
 def classify_pending(
-    store: AlertStore,
+    store: FlagStore,
     classifier: Classifier,
     watchlist_version: str,
     batch: int = 500,

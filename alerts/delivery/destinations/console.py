@@ -12,9 +12,9 @@ from datetime import UTC
 from pathlib import Path
 from typing import TextIO
 
-from alerts.destinations.base import TemporaryDeliveryError
-from alerts.render import render_email, render_text
-from alerts.types import Digest
+from alerts.delivery.destinations.base import TemporaryDeliveryError
+from alerts.delivery.render import render_email, render_text
+from alerts.delivery.types import Digest
 
 
 class ConsoleDestination:

@@ -23,8 +23,8 @@ from pydantic import (
     model_validator,
 )
 
-from alerts.query import Query, QuerySyntaxError
-from alerts.textnorm import fold_pattern
+from alerts.matching.query import Query, QuerySyntaxError
+from alerts.matching.textnorm import fold_pattern
 
 Level = Literal["core", "related"]
 LangKey = Annotated[str, StringConstraints(pattern=r"^(any|[a-z]{2,3}(-[a-z]{4})?)$")]

@@ -18,14 +18,14 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from alerts.destinations.base import (
+from alerts.delivery.destinations.base import (
     DeliveryError,
     PermanentDeliveryError,
     TemporaryDeliveryError,
     redact,
 )
-from alerts.render import render_email
-from alerts.types import Digest
+from alerts.delivery.render import render_email
+from alerts.delivery.types import Digest
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}

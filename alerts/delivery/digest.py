@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from alerts.events import group_events
-from alerts.store import AlertStore, FlaggedItem
-from alerts.types import Digest, DigestEntry, SourceRef
+from alerts.delivery.events import group_events
+from alerts.delivery.types import Digest, DigestEntry, SourceRef
+from alerts.flagging.store import FlaggedItem, FlagStore
 
 LEVEL_RANK = {"core": 0, "related": 1}
 
@@ -28,7 +28,7 @@ def _rank(entry: FlaggedItem) -> tuple[int, float, datetime]:
     return (LEVEL_RANK[entry.flag.level], -entry.flag.score, entry.item.published)
 
 
-def build_entries(flagged: Sequence[FlaggedItem], store: AlertStore) -> list[DigestEntry]:
+def build_entries(flagged: Sequence[FlaggedItem], store: FlagStore) -> list[DigestEntry]:
     """One entry per event: the strongest story leads, every other outlet is 'also reported by'."""
     leaders = group_by_story(flagged)
     siblings = store.items_in_stories([e.item.story for e in leaders if e.item.story])

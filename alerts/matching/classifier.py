@@ -13,41 +13,15 @@ from dataclasses import dataclass, field
 
 import ahocorasick
 
-from alerts.query import Query, Result, TokenStream, haystack_of
-from alerts.textnorm import Folded, clean_markup, is_upper_text, normalize
-from alerts.types import Document, Evidence, Field, Level, Verdict
-from alerts.watchlist import Exclusion, Pattern, Rule, Watch
+from alerts.matching.judgement import Hit, Judgement
+from alerts.matching.query import Query, Result, TokenStream, haystack_of
+from alerts.matching.textnorm import Folded, clean_markup, is_upper_text, normalize
+from alerts.matching.types import Document, Evidence, Field, Level, Verdict
+from alerts.matching.watchlist import Exclusion, Pattern, Rule, Watch
 from crawler.language import detect_language
 
 FIELD_FACTOR: dict[Field, float] = {"title": 1.0, "summary": 0.95, "text": 0.8}
 _FIELDS: tuple[Field, ...] = ("title", "summary", "text")
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One matched span before judgement (context, exclusions, levels)."""
-
-    rule: Rule
-    rule_name: str
-    field: Field
-    start: int  # span in the field's folded text
-    end: int
-    text: str  # original characters
-    weight: float
-
-
-@dataclass
-class Judgement:
-    """Everything decided about one item against one watch; `explain` renders it."""
-
-    watch: Watch
-    hits: list[Hit] = field(default_factory=list)  # evidence that counts
-    dropped: list[tuple[Hit, str]] = field(default_factory=list)  # evidence set aside, and why
-    score: float = 0.0
-    flagged: bool = False
-    level: Level | None = None
-    level_reason: str = ""
-    skipped: str = ""  # why the watch did not apply at all
 
 
 @dataclass
@@ -127,13 +101,6 @@ class Classifier:
         """The detected language and the full judgement per watch (for `explain`)."""
         item = self._prepare(doc)
         return item.lang, [self._judge(w, item) for w in self.watches]
-
-    def explain(self, doc: Document) -> str:
-        """Human-readable: every match, rule, weight, and why the item was (not) flagged."""
-        from alerts.explain import render_explanation
-
-        lang, judgements = self.judge_all(doc)
-        return render_explanation(doc, lang, judgements)
 
     # ------------------------------------------------------------------ internals
 

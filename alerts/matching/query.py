@@ -22,7 +22,7 @@ from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from alerts.textnorm import Folded, fold_pattern
+from alerts.matching.textnorm import Folded, fold_pattern
 
 _FIELD_GAP = 10_000  # token positions between two fields: no phrase or NEAR spans a gap
 _MAX_NEAR = 1000

@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from alerts.destinations.base import TemporaryDeliveryError, redact
-from alerts.render import render_text
-from alerts.types import Digest
+from alerts.delivery.destinations.base import TemporaryDeliveryError, redact
+from alerts.delivery.render import render_text
+from alerts.delivery.types import Digest
 
 
 class AppriseDestination:

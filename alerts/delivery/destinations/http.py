@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from alerts.destinations.base import (
+from alerts.delivery.destinations.base import (
     PermanentDeliveryError,
     RateLimitedError,
     TemporaryDeliveryError,

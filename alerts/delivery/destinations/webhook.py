@@ -10,9 +10,9 @@ from collections.abc import Mapping
 
 import httpx
 
-from alerts.destinations.http import check_url, post_json, protect, redacted_url
-from alerts.render import render_json
-from alerts.types import Digest
+from alerts.delivery.destinations.http import check_url, post_json, protect, redacted_url
+from alerts.delivery.render import render_json
+from alerts.delivery.types import Digest
 
 
 class WebhookDestination:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from alerts.classifier import Classifier
-from alerts.flagging import document_for
-from alerts.types import Flag, Verdict
+from alerts.flagging.classify import document_for
+from alerts.matching.classifier import Classifier
+from alerts.matching.types import Flag, Verdict
 from crawler.types import Item
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from alerts.types import Digest
+from alerts.delivery.types import Digest
 
 
 @runtime_checkable

@@ -1,20 +1,18 @@
-"""Flags and the delivery outbox. Reads crawler items; writes only the alerting tables."""
+"""The delivery outbox rows: recorded before an attempt, claimed, marked sent or failed."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Engine, and_, exists, insert, select, update
+from sqlalchemy import Engine, Select, and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from alerts.schema import classifications, deliveries, delivery_items, flags
-from alerts.types import Delivery, Evidence, Flag, Level, Verdict
-from crawler.schema import items
-from crawler.store import item_from_row, now_utc
+from alerts.delivery.schema import deliveries, delivery_items
+from alerts.delivery.types import Delivery
+from alerts.flagging.store import FlagStore
+from crawler.store import now_utc
 from crawler.types import Item
 
 DeliveryKind = Literal["instant", "digest", "notice"]
@@ -23,105 +21,21 @@ _HOLDING = ("pending", "sent")
 CLAIM_LEASE = timedelta(minutes=10)  # longer than any one send may take
 
 
-@dataclass(frozen=True)
-class FlaggedItem:
-    item: Item
-    flag: Flag
 
+class DeliveryStore:
+    """The outbox; `flags` reads what is flagged (the flagging room's store, on the same engine)."""
 
-class AlertStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.flags = FlagStore(engine)
 
-    # -- classification -------------------------------------------------------------------
-    def unclassified(self, limit: int = 500) -> list[Item]:
-        done = exists().where(classifications.c.item_id == items.c.id)
-        query = select(items).where(~done).order_by(items.c.id).limit(limit)
-        with self.engine.connect() as conn:
-            return [item_from_row(row._mapping) for row in conn.execute(query)]
-
-    def save_classifications(
-        self, results: Sequence[tuple[Item, Sequence[Verdict]]], watchlist_version: str
-    ) -> int:
-        """Mark items classified and create their flags in one transaction; returns flags made."""
-        made = 0
-        now = now_utc()
-        with self.engine.begin() as conn:
-            for item, verdicts in results:
-                assert item.id is not None
-                conn.execute(
-                    insert(classifications).values(
-                        item_id=item.id, classified_at=now, watchlist_version=watchlist_version
-                    )
-                )
-                for verdict in verdicts:
-                    if not verdict.flagged or verdict.level is None or verdict.watch is None:
-                        continue
-                    conn.execute(
-                        insert(flags).values(
-                            item_id=item.id,
-                            watch=verdict.watch,
-                            level=verdict.level,
-                            score=verdict.score,
-                            evidence=evidence_to_json(verdict.evidence),
-                            flagged_at=now,
-                        )
-                    )
-                    made += 1
-        return made
-
-    def flags_by_item(self, item_ids: Sequence[int] | None = None) -> dict[int, list[Flag]]:
-        query = select(flags).order_by(flags.c.score.desc())
-        if item_ids is not None:
-            query = query.where(flags.c.item_id.in_(list(item_ids)))
-        found: dict[int, list[Flag]] = {}
-        with self.engine.connect() as conn:
-            for row in conn.execute(query):
-                found.setdefault(row.item_id, []).append(_flag_from_row(row._mapping))
-        return found
-
-    def flagged_items(
-        self,
-        *,
-        watches: Sequence[str] | None = None,
-        levels: Sequence[Level] = ("core", "related"),
-        min_score: float = 0.0,
-        since: datetime | None = None,
-        not_held_by: str | None = None,
-        item_ids: Sequence[int] | None = None,
-        fetched_since: datetime | None = None,
-    ) -> list[FlaggedItem]:
-        """Flagged items, best first; `not_held_by` drops stories already sent there."""
-        query = (
-            select(items, flags.c.id.label("flag_id"), flags.c.watch, flags.c.level, flags.c.score)
-            .add_columns(flags.c.evidence, flags.c.flagged_at)
-            .join(flags, flags.c.item_id == items.c.id)
-            .where(flags.c.level.in_(list(levels)), flags.c.score >= min_score)
-            .order_by(flags.c.score.desc(), items.c.published.desc())
+    def held_stories_query(self, destination: str) -> Select[Any]:
+        """The story keys pending or sent to a destination, as a query to filter flags by."""
+        return (
+            select(delivery_items.c.story)
+            .join(deliveries, deliveries.c.id == delivery_items.c.delivery_id)
+            .where(deliveries.c.destination == destination, deliveries.c.status.in_(_HOLDING))
         )
-        if watches is not None:
-            query = query.where(flags.c.watch.in_(list(watches)))
-        if since is not None:
-            query = query.where(items.c.published >= since)
-        if item_ids is not None:
-            query = query.where(items.c.id.in_(list(item_ids)))
-        if fetched_since is not None:
-            query = query.where(items.c.fetched_at >= fetched_since)
-        if not_held_by is not None:
-            held = (
-                select(delivery_items.c.story)
-                .join(deliveries, deliveries.c.id == delivery_items.c.delivery_id)
-                .where(
-                    and_(deliveries.c.destination == not_held_by, deliveries.c.status.in_(_HOLDING))
-                )
-            )
-            query = query.where(items.c.story.not_in(held))
-        with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
-        return [
-            FlaggedItem(item=item_from_row(row._mapping), flag=_flag_from_row(row._mapping))
-            for row in rows
-        ]
 
     def held_stories(self, destination: str, story_keys: Sequence[str]) -> set[str]:
         """Which of these stories are pending or sent to the destination already."""
@@ -138,17 +52,6 @@ class AlertStore:
         )
         with self.engine.connect() as conn:
             return set(conn.execute(query).scalars())
-
-    def items_in_stories(self, story_keys: Sequence[str]) -> dict[str, list[Item]]:
-        found: dict[str, list[Item]] = {}
-        if not story_keys:
-            return found
-        query = select(items).where(items.c.story.in_(list(story_keys))).order_by(items.c.id)
-        with self.engine.connect() as conn:
-            for row in conn.execute(query):
-                item = item_from_row(row._mapping)
-                found.setdefault(item.story or "", []).append(item)
-        return found
 
     # -- outbox ---------------------------------------------------------------------------
     def create_delivery(
@@ -289,26 +192,3 @@ class AlertStore:
         ]
 
 
-def evidence_to_json(evidence: Sequence[Evidence]) -> str:
-    return json.dumps(
-        [{"text": e.text, "field": e.field, "rule": e.rule, "weight": e.weight} for e in evidence],
-        ensure_ascii=False,
-    )
-
-
-def evidence_from_json(raw: str) -> tuple[Evidence, ...]:
-    return tuple(
-        Evidence(text=e["text"], field=e["field"], rule=e["rule"], weight=e.get("weight", 0.0))
-        for e in json.loads(raw)
-    )
-
-
-def _flag_from_row(row: Any) -> Flag:
-    return Flag(
-        item_id=row["item_id"] if "item_id" in row else row["id"],
-        watch=row["watch"],
-        level=row["level"],
-        score=row["score"],
-        evidence=evidence_from_json(row["evidence"]),
-        flagged_at=row["flagged_at"],
-    )

@@ -15,8 +15,8 @@ import re
 from collections.abc import Sequence
 from datetime import timedelta
 
-from alerts.store import FlaggedItem
-from alerts.textnorm import fold
+from alerts.flagging.store import FlaggedItem
+from alerts.matching.textnorm import fold
 
 EVENT_WINDOW = timedelta(hours=36)
 MIN_SHARED = 2  # distinctive names two stories must share to be one event

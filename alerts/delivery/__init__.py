@@ -1,0 +1,1 @@
+"""Getting flags to people: routes, events, digests, rendering, the outbox and destinations."""

@@ -1,0 +1,39 @@
+"""What the classifier decided about one item against one watch, before it becomes a Verdict.
+
+Its own module so that the classifier (which builds judgements) and `explain` (which renders
+them for people) both depend on it and not on each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from alerts.matching.types import Field, Level
+from alerts.matching.watchlist import Rule, Watch
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matched span before judgement (context, exclusions, levels)."""
+
+    rule: Rule
+    rule_name: str
+    field: Field
+    start: int  # span in the field's folded text
+    end: int
+    text: str  # original characters
+    weight: float
+
+
+@dataclass
+class Judgement:
+    """Everything decided about one item against one watch; `explain` renders it."""
+
+    watch: Watch
+    hits: list[Hit] = field(default_factory=list)  # evidence that counts
+    dropped: list[tuple[Hit, str]] = field(default_factory=list)  # evidence set aside, and why
+    score: float = 0.0
+    flagged: bool = False
+    level: Level | None = None
+    level_reason: str = ""
+    skipped: str = ""  # why the watch did not apply at all
