@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-import alerts.flagging.schema  # noqa: F401  (registers the alerting tables on the shared metadata)
+import alerts.delivery.schema  # noqa: F401  (registers the alerting tables on the shared metadata)
 from crawler.schema import metadata
 from crawler.store import make_engine
 

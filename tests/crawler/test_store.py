@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import event
 
-import alerts.flagging.schema  # noqa: F401  (the alerting tables share the metadata)
+import alerts.delivery.schema  # noqa: F401  (the alerting tables share the metadata)
 from crawler.schema import metadata
 from crawler.store import ItemStore, make_engine
 from crawler.types import Item, Source
