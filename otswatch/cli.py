@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,7 +24,7 @@ from crawler.check import check_source
 from crawler.fetch import Fetcher
 from crawler.sources import parse_duration
 from crawler.store import now_utc
-from otswatch import output
+from otswatch import logs, output
 from otswatch.app import App, build_app
 from otswatch.config import ConfigFileError, load_config
 from otswatch.cycle import footer_notes, run_once, send_digest
@@ -366,20 +367,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    for noisy in (
-        "httpx",
-        "httpcore",
-        "apscheduler.executors",
-        "apscheduler.scheduler",
-        "apprise",
-        "alembic",
-    ):
-        logging.getLogger(noisy).setLevel(logging.WARNING)  # httpx logs full (secret) URLs at INFO
+    try:
+        logs.configure(os.environ, verbose=args.verbose)
+    except logs.LogSettingsError as exc:
+        print(f"otswatch: {exc}", file=sys.stderr)
+        return 2
     try:
         return int(args.handler(args))
     except (SettingsError, ConfigFileError) as exc:

@@ -24,6 +24,7 @@ from crawler.store import SourceProblem, now_utc
 from crawler.types import Source
 from crawler.websub import WebSubStore, callback_url, needs_subscription, subscribe
 from otswatch.app import App
+from otswatch.logs import about
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,11 @@ def site_options(app: App) -> SiteCrawlOptions:
 
 
 async def poll(app: App, fetcher: Fetcher, source: Source) -> PollReport:
+    with about(source=source.name):
+        return await _poll(app, fetcher, source)
+
+
+async def _poll(app: App, fetcher: Fetcher, source: Source) -> PollReport:
     report = await refresh_source(source, fetcher, app.items, site_options(app))
     if report.ok and report.hub and report.topic and app.settings.public_url:
         await ensure_subscription(app, fetcher, source, report.hub, report.topic)
@@ -144,6 +150,13 @@ async def classify_and_alert(
 
 async def send_digest(
     app: App, route: Route, now: datetime | None = None, window_key: str | None = None
+) -> list[DeliveryOutcome]:
+    with about(route=route.name):
+        return await _send_digest(app, route, now, window_key)
+
+
+async def _send_digest(
+    app: App, route: Route, now: datetime | None, window_key: str | None
 ) -> list[DeliveryOutcome]:
     async with app.alerting:
         now = now or now_utc()

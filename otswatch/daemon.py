@@ -26,6 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from crawler.fetch import Fetcher
 from crawler.store import now_utc
 from crawler.types import Source
+from otswatch import systemd
 from otswatch.app import App, reload_app
 from otswatch.config import ConfigFileError
 from otswatch.cycle import check_sources, classify_and_alert, next_start, poll, send_digest
@@ -50,6 +51,7 @@ class Daemon:
         self._fetcher: Fetcher | None = None
         self._http: asyncio.Server | None = None
         self._fingerprint: tuple[tuple[str, int, int], ...] = ()
+        self._watchdog: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -68,9 +70,14 @@ class Daemon:
             log.warning(
                 "health endpoint off: cannot listen on %s: %s", self.app.settings.http_addr, exc
             )
+        systemd.ready(self._status_line())
+        interval = systemd.watchdog_interval()
+        if interval is not None:  # not app.spawn: stop must not wait for a loop without end
+            self._watchdog = loop.create_task(systemd.keep_watchdog_fed(interval))
         try:
             await self.stopping.wait()
         finally:
+            systemd.stopping()
             await self._shutdown()
 
     def stop(self, why: str = "stop requested") -> None:
@@ -150,6 +157,17 @@ class Daemon:
 
     async def reload(self, why: str) -> None:
         """Apply an edited config without a restart; a broken file keeps the running config."""
+        systemd.reloading()
+        try:
+            await self._reload(why)
+        finally:
+            systemd.ready(self._status_line())
+
+    def _status_line(self) -> str:
+        sources = len([s for s in self.app.config.sources if s.enabled])
+        return f"{sources} sources, {len(self.app.config.watches)} watches"
+
+    async def _reload(self, why: str) -> None:
         assert self._scheduler is not None
         before = {s.name: s for s in self.app.config.sources if s.enabled}
         old_policy = self.app.fetch_policy
@@ -254,6 +272,8 @@ class Daemon:
             log.warning("config: %s", problem)
 
     async def _shutdown(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
         if self._http is not None:
             self._http.close()
         if self._scheduler is not None:

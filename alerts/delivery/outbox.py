@@ -130,6 +130,7 @@ async def deliver_due(
                 "delivery %d waits: destination %r is not configured now",
                 delivery.id,
                 delivery.destination,
+                extra={"destination": delivery.destination},
             )
             continue
         if not store.claim(delivery.id, now):
@@ -185,6 +186,7 @@ async def _attempt(
             attempts,
             exc.cause,
             when,
+            extra={"destination": delivery.destination},
         )
         return DeliveryOutcome(
             delivery.id, delivery.destination, delivery.kind, len(entries), False, exc.cause
@@ -197,6 +199,7 @@ async def _attempt(
         delivery.destination,
         len(entries),
         ack,
+        extra={"destination": delivery.destination},
     )
     return DeliveryOutcome(
         delivery.id, delivery.destination, delivery.kind, len(entries), True, ack

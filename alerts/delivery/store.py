@@ -21,7 +21,6 @@ _HOLDING = ("pending", "sent")
 CLAIM_LEASE = timedelta(minutes=10)  # longer than any one send may take
 
 
-
 class DeliveryStore:
     """The outbox; `flags` reads what is flagged (the flagging room's store, on the same engine)."""
 
@@ -190,5 +189,3 @@ class DeliveryStore:
             )
             for row in sorted(rows, key=lambda r: r.id)
         ]
-
-

@@ -209,8 +209,8 @@ def test_general_name_forms(clf: Classifier, title: str, summary: str, rule: str
 )
 def test_acronym_context_in_every_language(clf: Classifier, title: str) -> None:
     v = clf.classify(doc(title))
-    assert v.flagged and "ots.acronym+context" in {e.rule for e in v.evidence}, explain(clf,
-        doc(title)
+    assert v.flagged and "ots.acronym+context" in {e.rule for e in v.evidence}, explain(
+        clf, doc(title)
     )
 
 

@@ -7,9 +7,11 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import pytest
@@ -19,6 +21,7 @@ from tests.fakes.config import write_config as shared_config
 from tests.fakes.http import FakeServer, Route
 
 REPO = Path(__file__).resolve().parents[2]
+T = TypeVar("T")
 
 FRESH_SUMMARY = (
     "Heads of state of the Organization of Turkic States gathered for an extraordinary summit "
@@ -56,6 +59,17 @@ def start(config: Path, tmp_path: Path, env: dict[str, str]) -> subprocess.Popen
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def wait_for(check: Callable[[], T | None], timeout: float) -> T:
+    """Poll until `check` gives a value: waits as long as a loaded machine needs, no longer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value is not None:
+            return value
+        time.sleep(0.5)
+    pytest.fail(f"condition not met within {timeout} s")
 
 
 def stop(process: subprocess.Popen[str]) -> tuple[int, float, str]:
@@ -128,9 +142,17 @@ def test_daemon_stays_up_offline_and_exits_cleanly(tmp_path: Path) -> None:
     write_config(config, sources, "destinations: []\nroutes: []\n")
     address = f"127.0.0.1:{free_port()}"
     process = start(config, tmp_path, {"OTSWATCH_HTTP_ADDR": address})
-    time.sleep(12)
-    assert process.poll() is None, "the daemon died"
-    health = httpx.get(f"http://{address}/health", timeout=5).json()
+
+    def all_failed() -> dict[str, object] | None:
+        assert process.poll() is None, "the daemon died"
+        try:
+            answer: dict[str, object] = httpx.get(f"http://{address}/health", timeout=5).json()
+        except httpx.TransportError:
+            return None  # not listening yet: a loaded machine starts slowly
+        failing = [s for s in answer["sources"] if not s["ok"]]  # type: ignore[attr-defined]
+        return answer if len(failing) == 3 else None
+
+    health = wait_for(all_failed, timeout=60)
     assert health["status"] == "degraded"
     assert {s["name"] for s in health["sources"] if not s["ok"]} == {
         "outlet-0",
@@ -217,8 +239,11 @@ def test_sigterm_does_not_wait_for_a_mail_server_that_never_answers(
                 "OTSWATCH_EMAIL_TO": "desk@localhost",
             },
         )
-        time.sleep(10)  # polled at ~2 s, classified and the alert attempted by ~5 s: now stuck
+        black_hole.settimeout(60)  # polled at ~2 s, classified and the alert sent by ~5 s
+        stuck, _ = black_hole.accept()  # the send has begun and is now stuck: stop the daemon
+        time.sleep(0.5)
         code, seconds, output = stop(process)
+        stuck.close()
     assert code == 0, output
     assert seconds < 10, f"took {seconds:.1f}s to stop:\n{output}"
     assert "worker thread(s) are still busy" in output
