@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 import ahocorasick
 
 from alerts.matching.judgement import Hit, Judgement
-from alerts.matching.query import Query, Result, TokenStream, haystack_of
+from alerts.matching.phrases import Pattern
+from alerts.matching.query import Query
 from alerts.matching.textnorm import Folded, clean_markup, is_upper_text, normalize
+from alerts.matching.tokens import Result, TokenStream, haystack_of
 from alerts.matching.types import Document, Evidence, Field, Level, Verdict
-from alerts.matching.watchlist import Exclusion, Pattern, Rule, Watch
+from alerts.matching.watchlist import Exclusion, Rule, Watch
 from crawler.language import detect_language
 
 FIELD_FACTOR: dict[Field, float] = {"title": 1.0, "summary": 0.95, "text": 0.8}

@@ -10,7 +10,8 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from alerts.matching.watchlist import compile_phrase, parse_watchlist
+from alerts.matching.phrases import compile_phrase
+from alerts.matching.watchlist import parse_watchlist
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "watchlist.yaml"
 

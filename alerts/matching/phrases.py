@@ -1,0 +1,121 @@
+"""Phrases and acronyms of a watch-list compiled to regexes over folded text.
+
+Why regexes and not plain substrings: inflected forms must match (Teşkilatı'nın, Организации,
+tashkilotiga) while longer unrelated words must not. Each pattern also carries an anchor literal
+for the classifier's Aho-Corasick prefilter.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from alerts.matching.textnorm import fold_pattern
+
+# Languages whose words take endings in place of the dictionary ending (Russian-style): the
+# ending is cut off and any short ending accepted instead.
+_DECLINING = {"ru", "uk", "be", "bg", "sr", "pl", "cs", "sk"}
+_ENDING_TEXT = (
+    "ами ями ого его ому ему ыми ими ых их ой ей ий ый ая яя ое ее ые ие ую юю ам ям ах ях "
+    "ов ев ом ем ії ій ів а я о е ы и у ю ь й і"
+)
+_ENDINGS = sorted(_ENDING_TEXT.split(), key=len, reverse=True)
+# Latin-script declining languages (Polish, Czech, Slovak): Organizacja/Organizacji, Tureckich.
+_LATIN_ENDING_TEXT = "ami ach ych ich ego emu ymi imi ów om ie ej ą ę a i y e u o"
+_LATIN_ENDINGS = sorted(_LATIN_ENDING_TEXT.split(), key=len, reverse=True)
+# Agglutinative languages glue suffixes on; others inflect little.
+_AGGLUTINATIVE = {"tr", "az", "kk", "uz", "ky", "tk", "hu", "tt", "ba", "ug", "crh", "any"}
+_SCRIPTLESS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # no spaces between words
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
+_WORDS = re.compile(r"[^\W_]+")
+_GAP = r"[^\w.,;:!?()\[\]]{1,4}"  # between words of a phrase: spaces, quotes, apostrophes
+# Word boundaries: a letter or digit of the same kind of script may not touch the match, but a
+# Chinese, Japanese or Korean character may ("TURKPA成员国" has TURKPA as a word).
+_CJK = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
+_LEFT = rf"(?<![^\W_{_CJK}])"
+_RIGHT = rf"(?![^\W_{_CJK}])"
+
+
+def _stem(word: str, lang: str) -> str:
+    if lang == "de":  # adjective endings: Türkischer/Türkischen/Türkische Rat
+        return re.sub(r"(isch|ig|lich)(e|er|en|em|es)$", r"\1", word, flags=re.IGNORECASE)
+    if lang in _DECLINING and len(word) > 4:
+        for end in _ENDINGS if re.search("[а-яёіїєґ]", word.lower()) else _LATIN_ENDINGS:
+            if word.lower().endswith(end) and len(word) - len(end) >= 4:
+                return word[: -len(end)]
+    return word
+
+
+@dataclass(frozen=True, eq=False)  # identity hash: patterns live in sets on the hot path
+class Pattern:
+    """One phrase or acronym compiled to a regex over folded text, with an anchor for the
+    Aho-Corasick prefilter (a literal every match contains)."""
+
+    rule: str
+    lang: str
+    source: str
+    regex: re.Pattern[str]
+    anchor: str
+    acronym: bool = False
+    # The phrase cut off by an ellipsis at the very end of a field ("Organization of Turkic...")
+    cut: re.Pattern[str] | None = None
+
+
+def compile_phrase(
+    rule: str, lang: str, phrase: str, acronym: bool = False, cut_stems: tuple[str, ...] = ()
+) -> Pattern:
+    """Compile a phrase so that inflected forms match but longer unrelated words do not.
+
+    With `cut_stems`, the phrase also matches when a truncated title or summary ends inside
+    it, provided the kept part has two words or more and one starts with one of the stems."""
+    words = [w for w in phrase.split() if w]
+    stems = [_WORDS.findall(fold_pattern(_stem(w, lang)).replace("'", "")) for w in words]
+    parts = [p for ps in stems for p in ps]
+    if not parts:
+        raise ValueError(f"phrase {phrase!r} has no letters or digits")
+    if _SCRIPTLESS.search(phrase):
+        return Pattern(
+            rule, lang, phrase, re.compile(re.escape("".join(parts))), max(parts, key=len)
+        )
+    if acronym:
+        body = _GAP.join(re.escape(p) for p in parts)
+        rx = f"{_LEFT}({body})('?[^\\W\\d_]{{1,7}})?{_RIGHT}"
+        return Pattern(rule, lang, phrase, re.compile(rx), max(parts, key=len), True)
+    agglutinative = lang in _AGGLUTINATIVE
+    declining = lang in _DECLINING
+    pieces = []
+    for i, p in enumerate(parts):
+        last = i == len(parts) - 1
+        if declining:
+            n = 4
+        elif agglutinative:
+            n = 12 if last else 2
+        else:
+            n = 2
+        pieces.append(f"{re.escape(p)}(?:'?[^\\W\\d_]{{0,{n}}})")
+    left = r"(?<![^\W_])(?:[وبلفك]|ال)?" if _ARABIC.search(phrase) else _LEFT
+    rx = f"{left}({_GAP.join(pieces)}){_RIGHT}"
+    cut = _cut_regex(pieces, parts, cut_stems) if cut_stems else None
+    return Pattern(rule, lang, phrase, re.compile(rx), max(parts, key=len), cut=cut)
+
+
+_ELLIPSIS_END = r"[^\w.]{0,3}\.{2,}[^\w]{0,3}$"  # "Turkic...", "Turkic …", "Turkic [...]"
+
+
+def _cut_regex(
+    pieces: list[str], parts: list[str], stems: tuple[str, ...]
+) -> re.Pattern[str] | None:
+    """A regex for the phrase cut off after its first k words (k >= 2, fewer than all) where a
+    kept word after the first starts with one of `stems`: "Organization of Turkic...",
+    "Организации тюркских...". A cut that keeps only "Turkic states" (Türk devletleri...,
+    the head noun of Turkic-language names comes last) is too common a phrase to count.
+    The next word of the phrase may be started before the ellipsis ("...of Turkic St...")."""
+    alternatives = []
+    for k in range(len(parts) - 1, 1, -1):
+        if not any(p.startswith(st) for p in parts[1:k] for st in stems):
+            continue
+        started = "".join(f"(?:{re.escape(c)}" for c in parts[k]) + ")?" * len(parts[k])
+        alternatives.append(_GAP.join(pieces[:k]) + f"(?:{_GAP}{started})?")
+    if not alternatives:
+        return None
+    return re.compile(f"{_LEFT}({'|'.join(alternatives)}){_ELLIPSIS_END}")
