@@ -272,15 +272,13 @@ def cmd_deliveries(args: argparse.Namespace) -> int:
             str(d.attempts),
             str(len(d.item_ids)),
             f"{d.created_at:%Y-%m-%d %H:%M}",
+            output.next_try(d),
             (d.last_error or "")[:80],
         ]
         for d in app.outbox.list_deliveries(limit=args.limit)
     ]
-    print(
-        output.table(
-            ["id", "destination", "kind", "status", "tries", "items", "created", "error"], rows
-        )
-    )
+    headers = ["id", "destination", "kind", "status", "tries", "items", "created", "next", "error"]
+    print(output.table(headers, rows))
     return 0
 
 

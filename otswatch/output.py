@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from alerts.delivery.types import Delivery
 from alerts.flagging.backtest import BacktestChange, BacktestReport
 from alerts.matching.types import Flag, Verdict
 from crawler.check import CheckResult
@@ -140,3 +141,12 @@ def _change(change: BacktestChange) -> str:
     after = f"{change.after.level} {change.after.score:.2f}" if change.after.flagged else "-"
     evidence = ", ".join(f"{e.text!r}" for e in change.after.evidence[:3])
     return f"[{before} -> {after}] #{change.item.id} {change.item.title[:80]}  {evidence}"
+
+
+def next_try(delivery: Delivery) -> str:
+    """When a pending delivery is tried next, or that an attempt is running now."""
+    if delivery.status != "pending" or delivery.next_attempt_at is None:
+        return ""
+    if delivery.lease_owner:
+        return f"sending (pid {delivery.lease_owner.split(':')[1]})"
+    return f"{delivery.next_attempt_at:%H:%M:%S}"

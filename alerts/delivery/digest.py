@@ -79,6 +79,7 @@ def make_digest(
     title: str,
     window_start: datetime | None = None,
     footer_notes: Sequence[str] = (),
+    identity: str | None = None,
 ) -> Digest:
     assert kind in ("instant", "digest")
     return Digest(
@@ -88,4 +89,5 @@ def make_digest(
         entries=tuple(entries),
         window_start=window_start,
         footer_notes=tuple(footer_notes),
+        identity=identity,
     )

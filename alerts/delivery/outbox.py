@@ -7,9 +7,11 @@ planned for it again, so nothing is delivered twice and nothing due is dropped.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,7 +19,7 @@ from alerts.delivery.destinations.base import DeliveryError, Destination
 from alerts.delivery.digest import build_entries, group_by_story, make_digest
 from alerts.delivery.events import group_events
 from alerts.delivery.routing import Route
-from alerts.delivery.store import DeliveryStore
+from alerts.delivery.store import CLAIM_LEASE, DeliveryStore
 from alerts.delivery.types import Delivery
 from alerts.flagging.store import FlaggedItem
 from crawler.store import now_utc
@@ -30,6 +32,7 @@ MAX_ATTEMPTS = 8
 RETRY_BASE = timedelta(minutes=1)
 RETRY_CAP = timedelta(hours=2)
 MAX_RETRY_WAIT = 86_400.0  # seconds: the longest Retry-After honoured
+HEARTBEAT = CLAIM_LEASE / 3  # how often a running attempt renews its lease
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,14 @@ async def deliver_due(
     footer_notes: Sequence[str] = (),
 ) -> list[DeliveryOutcome]:
     outcomes = []
+    released = store.release_dead_leases(now)
+    if released:
+        log.warning(
+            "retrying now %d delivery(ies) whose process died mid-send (ids %s); a receiver "
+            "may see a second copy with the same Message-ID / Idempotency-Key",
+            len(released),
+            ", ".join(map(str, released[:10])),
+        )
     for delivery in store.due_deliveries(now):
         destination = destinations.get(delivery.destination)
         if destination is None:
@@ -162,9 +173,11 @@ async def _attempt(
         title=title,
         window_start=now - DIGEST_LOOKBACK if delivery.kind == "digest" else None,
         footer_notes=footer_notes if delivery.kind != "instant" else (),
+        identity=delivery.identity,
     )
     try:
-        ack = await destination.send(digest)
+        async with _heartbeat(store, delivery.id):
+            ack = await destination.send(digest)
     except Exception as exc:  # noqa: BLE001 - one broken destination must not stop the others
         if not isinstance(exc, DeliveryError):
             exc = DeliveryError(
@@ -204,3 +217,24 @@ async def _attempt(
     return DeliveryOutcome(
         delivery.id, delivery.destination, delivery.kind, len(entries), True, ack
     )
+
+
+@contextlib.asynccontextmanager
+async def _heartbeat(store: DeliveryStore, delivery_id: int) -> AsyncIterator[None]:
+    """Renew the claim while a send runs: a live slow send keeps its delivery, a dead process
+    lets go of it within CLAIM_LEASE."""
+
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT.total_seconds())
+            if not await asyncio.to_thread(store.renew, delivery_id):
+                log.warning("delivery %d: lost its claim during a slow send", delivery_id)
+                return
+
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

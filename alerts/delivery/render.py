@@ -404,7 +404,8 @@ def render_slack(digest: Digest) -> dict[str, object]:
 def render_json(digest: Digest) -> dict[str, object]:
     """Generic webhook payload, schema "otswatch.digest/1" (add fields, never rename)::
 
-        {"schema": "otswatch.digest/1", "kind": "instant"|"digest", "title": str,
+        {"schema": "otswatch.digest/1", "delivery_id": str|null (same on every attempt),
+         "kind": "instant"|"digest", "title": str,
          "subject": str, "generated_at": ISO 8601 UTC ("...Z"), "window_start": ISO|null,
          "counts": {"stories": int, "core": int, "related": int},
          "entries": [{"item_id": int, "story": str, "title": str, "url": str,
@@ -419,6 +420,7 @@ def render_json(digest: Digest) -> dict[str, object]:
     core, related = _grouped(digest.entries)
     return {
         "schema": JSON_SCHEMA,
+        "delivery_id": digest.identity,
         "kind": digest.kind,
         "title": digest.title,
         "subject": _subject(digest),

@@ -22,6 +22,8 @@ deliveries = Table(
     Column("next_attempt_at", UTCDateTime),
     Column("sent_at", UTCDateTime),
     Column("note", Text),  # the text of an operations notice (kind "notice")
+    # host:pid:token of the process whose claim (lease until next_attempt_at) is running
+    Column("lease_owner", String(100)),
     UniqueConstraint("destination", "key", name="uq_deliveries_destination_key"),
 )
 

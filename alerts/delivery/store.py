@@ -9,6 +9,7 @@ from typing import Any, Literal
 from sqlalchemy import Engine, Select, and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from alerts.delivery.identity import holder_is_dead, process_identity
 from alerts.delivery.schema import deliveries, delivery_items
 from alerts.delivery.types import Delivery
 from alerts.flagging.store import FlagStore
@@ -18,8 +19,9 @@ from crawler.types import Item
 DeliveryKind = Literal["instant", "digest", "notice"]
 # Deliveries that hold their stories: a story pending or sent to a destination is not sent again.
 _HOLDING = ("pending", "sent")
-CLAIM_LEASE = timedelta(minutes=10)  # longer than any one send may take
-
+# A claim is a short lease renewed by a heartbeat while the send runs (outbox.HEARTBEAT), so
+# a delivery whose process died is due again within a minute, however long a send may take.
+CLAIM_LEASE = timedelta(seconds=45)
 
 class DeliveryStore:
     """The outbox; `flags` reads what is flagged (the flagging room's store, on the same engine)."""
@@ -111,7 +113,8 @@ class DeliveryStore:
 
     def claim(self, delivery_id: int, now: datetime, lease: timedelta = CLAIM_LEASE) -> bool:
         """Take a due delivery for one attempt, atomically, so two processes never send it
-        both. The claim is a lease: if this process dies mid-send, it is due again later."""
+        both. The claim is a lease held by this process (`lease_owner`): if the process dies
+        mid-send, the lease runs out (or is released at once when the holder is seen dead)."""
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(deliveries)
@@ -121,9 +124,51 @@ class DeliveryStore:
                     deliveries.c.next_attempt_at <= now,
                 )
                 # the lease runs from the real clock: `now` may be minutes old by this time
-                .values(next_attempt_at=max(now, now_utc()) + lease)
+                .values(next_attempt_at=max(now, now_utc()) + lease, lease_owner=process_identity())
             )
         return result.rowcount == 1
+
+    def renew(self, delivery_id: int, lease: timedelta = CLAIM_LEASE) -> bool:
+        """Heartbeat: extend our lease on a claimed delivery; False if it is no longer ours."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(deliveries)
+                .where(
+                    deliveries.c.id == delivery_id,
+                    deliveries.c.status == "pending",
+                    deliveries.c.lease_owner == process_identity(),
+                )
+                .values(next_attempt_at=now_utc() + lease)
+            )
+        return result.rowcount == 1
+
+    def release_dead_leases(self, now: datetime) -> list[int]:
+        """Make due at once the claimed deliveries whose holder is known to be dead (same host,
+        pid gone): a restart after a crash retries them now, not when the lease runs out."""
+        query = select(deliveries.c.id, deliveries.c.lease_owner).where(
+            deliveries.c.status == "pending",
+            deliveries.c.lease_owner.is_not(None),
+            deliveries.c.next_attempt_at > now,
+        )
+        with self.engine.connect() as conn:
+            held = conn.execute(query).all()
+        released = []
+        for row in held:
+            if not holder_is_dead(row.lease_owner):
+                continue
+            with self.engine.begin() as conn:
+                result = conn.execute(
+                    update(deliveries)
+                    .where(
+                        deliveries.c.id == row.id,
+                        deliveries.c.status == "pending",
+                        deliveries.c.lease_owner == row.lease_owner,
+                    )
+                    .values(next_attempt_at=now, lease_owner=None)
+                )
+            if result.rowcount == 1:
+                released.append(row.id)
+        return released
 
     def list_deliveries(self, limit: int = 50) -> list[Delivery]:
         return self._deliveries(None, limit=limit)
@@ -139,6 +184,7 @@ class DeliveryStore:
                     sent_at=now_utc(),
                     attempts=deliveries.c.attempts + 1,
                     last_error=None,
+                    lease_owner=None,
                 )
             )
 
@@ -155,6 +201,7 @@ class DeliveryStore:
                     last_error=error[:2000],
                     next_attempt_at=next_attempt_at,
                     attempts=deliveries.c.attempts + 1,
+                    lease_owner=None,
                 )
             )
 
@@ -186,6 +233,8 @@ class DeliveryStore:
                 sent_at=row.sent_at,
                 item_ids=tuple(sorted(members.get(row.id, []))),
                 note=row.note,
+                lease_owner=row.lease_owner,
+                next_attempt_at=row.next_attempt_at,
             )
             for row in sorted(rows, key=lambda r: r.id)
         ]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from alerts.delivery.identity import delivery_identity
 from alerts.matching.types import Evidence, Level
 
 
@@ -44,6 +45,9 @@ class Digest:
     entries: tuple[DigestEntry, ...]
     window_start: datetime | None = None
     footer_notes: tuple[str, ...] = ()
+    # Stable identity of the outbox row this digest is sent for (see delivery_identity): the
+    # same on every attempt, so a receiver can drop the second copy of an at-least-once send.
+    identity: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,3 +65,10 @@ class Delivery:
     sent_at: datetime | None
     item_ids: tuple[int, ...]
     note: str | None = None  # the text of an operations notice
+    lease_owner: str | None = None  # the process whose attempt is running (None: no claim)
+    next_attempt_at: datetime | None = None  # due time, or end of the running claim's lease
+
+    @property
+    def identity(self) -> str:
+        """Message-ID / Idempotency-Key of every attempt of this delivery (see identity.py)."""
+        return delivery_identity(self.destination, self.key)

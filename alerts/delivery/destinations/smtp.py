@@ -167,7 +167,12 @@ class SmtpDestination:
         msg["From"] = self.sender
         msg["To"] = ", ".join(self.recipients)
         msg["Date"] = formatdate(usegmt=True)
-        msg["Message-ID"] = make_msgid(idstring="otswatch", domain=sender_domain)
+        # The same Message-ID on every attempt of one delivery: a copy re-sent after a lost
+        # acknowledgement is recognisable as the same message (and dropped by many servers).
+        if digest.identity:
+            msg["Message-ID"] = f"<{digest.identity}@{sender_domain}>"
+        else:
+            msg["Message-ID"] = make_msgid(idstring="otswatch", domain=sender_domain)
         msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: vacation responders stay quiet
         msg.set_content(rendered.text, subtype="plain", charset="utf-8", cte="quoted-printable")
         msg.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")

@@ -1,5 +1,8 @@
 """Generic JSON webhook: posts render_json() (schema "otswatch.digest/1") to any receiver.
 
+Every attempt of one delivery carries the same `Idempotency-Key` header and `delivery_id`
+field, so a receiver can drop the copy re-sent after an acknowledgement was lost.
+
 Any 2xx is success. The URL (often carrying a token) and the optional headers (often an
 Authorization value) are secrets: never in repr, exceptions or httpx's request log.
 """
@@ -37,6 +40,9 @@ class WebhookDestination:
         return f"WebhookDestination(name={self.name!r}, url={redacted_url(self._url)!r})"
 
     async def send(self, digest: Digest) -> str:
+        headers = dict(self._headers)
+        if digest.identity:
+            headers["Idempotency-Key"] = digest.identity
         response = await post_json(
             destination=self.name,
             url=self._url,
@@ -44,6 +50,6 @@ class WebhookDestination:
             payload=render_json(digest),
             client=self._client,
             timeout=self._timeout,
-            headers=self._headers,
+            headers=headers,
         )
         return f"webhook:{response.status_code}"
