@@ -33,6 +33,7 @@ from crawler.store import ItemStore
 from otswatch import __version__
 from otswatch.config import AppConfig, load_config
 from otswatch.db import open_database
+from otswatch.readiness import Readiness
 from otswatch.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class App:
     # in this process, or a pending delivery could be attempted twice.
     alerting: asyncio.Lock = field(default_factory=asyncio.Lock)
     background: set[asyncio.Task[object]] = field(default_factory=set)
+    readiness: Readiness = field(default_factory=Readiness)  # scheduled jobs' runs, for /readyz
 
     def spawn(self, work: Coroutine[object, object, object]) -> None:
         """Run work in the background, keeping a reference so the task is not collected."""

@@ -18,6 +18,12 @@ from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_EXECUTED,
+    EVENT_JOB_SUBMITTED,
+    JobEvent,
+)
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
@@ -31,6 +37,7 @@ from otswatch.app import App, reload_app
 from otswatch.config import ConfigFileError
 from otswatch.cycle import check_sources, classify_and_alert, next_start, poll, send_digest
 from otswatch.http import serve
+from otswatch.jobwatch import JobWatch
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +47,9 @@ CANCEL_GRACE = 1.5  # seconds for cancelled jobs to unwind
 WORKER_PREFIX = "otswatch-worker"
 THREAD_GRACE = 2.0  # seconds for worker threads (SMTP, classification) before exiting anyway
 LEASE_RETRY = timedelta(seconds=30)  # earliest retry of a source another process is polling
+READINESS_CHECK = 15.0  # seconds between looks for stalled jobs
+SWEEP_RUN = 300.0  # seconds a classification sweep or source check may take
+POLL_RUN_FACTOR = 10  # a feed poll (fetch, then enrichment of its items) in fetch timeouts
 
 
 class Daemon:
@@ -52,6 +62,7 @@ class Daemon:
         self._http: asyncio.Server | None = None
         self._fingerprint: tuple[tuple[str, int, int], ...] = ()
         self._watchdog: asyncio.Task[None] | None = None
+        self._jobwatch = JobWatch(app)
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -61,6 +72,9 @@ class Daemon:
         self._fingerprint = self._config_fingerprint()
         self._fetcher = Fetcher(self.app.fetch_policy)
         self._scheduler = AsyncIOScheduler(timezone="UTC")  # created inside the running loop
+        self._scheduler.add_listener(
+            self._on_job_event, EVENT_JOB_SUBMITTED | EVENT_JOB_EXECUTED | EVENT_JOB_ERROR
+        )
         self._schedule_all()
         self._scheduler.start()
         self._log_start()
@@ -103,6 +117,15 @@ class Daemon:
             max_instances=1,
             coalesce=True,
         )
+        self._scheduler.add_job(
+            self._tracked(self._jobwatch.check),
+            IntervalTrigger(seconds=READINESS_CHECK),
+            id="job-watch",
+            max_instances=1,
+            coalesce=True,
+        )
+        self.app.readiness.expect("watch-config", every=CONFIG_POLL, longest_run=CONFIG_POLL)
+        self.app.readiness.expect("job-watch", every=READINESS_CHECK, longest_run=30.0)
         if self.app.collect_only:  # a worker: the main daemon classifies, alerts and digests
             return
         self._scheduler.add_job(
@@ -113,6 +136,8 @@ class Daemon:
             coalesce=True,
             next_run_time=now_utc(),
         )
+        every = self.app.config.settings.classify_every
+        self.app.readiness.expect("classify", every=every, longest_run=max(every, SWEEP_RUN))
         self._scheduler.add_job(
             self._tracked(partial(check_sources, self.app)),
             IntervalTrigger(minutes=15),
@@ -121,6 +146,7 @@ class Daemon:
             coalesce=True,
             next_run_time=now_utc() + timedelta(minutes=1),
         )
+        self.app.readiness.expect("check-sources", every=15 * 60.0, longest_run=SWEEP_RUN)
         self._schedule_digests()
 
     def _schedule_digests(self) -> None:
@@ -184,6 +210,7 @@ class Daemon:
         for name in before.keys() - after.keys():
             if self._scheduler.get_job(f"source:{name}"):
                 self._scheduler.remove_job(f"source:{name}")
+            self.app.readiness.forget(f"source:{name}")
         for index, (name, source) in enumerate(after.items()):
             job = self._scheduler.get_job(f"source:{name}")
             unchanged = job is not None and before.get(name) == source
@@ -192,9 +219,9 @@ class Daemon:
             )
             self._schedule_poll(source, when)
         if self._scheduler.get_job("classify"):
-            self._scheduler.reschedule_job(
-                "classify", trigger=IntervalTrigger(seconds=config.settings.classify_every)
-            )
+            every = config.settings.classify_every
+            self._scheduler.reschedule_job("classify", trigger=IntervalTrigger(seconds=every))
+            self.app.readiness.expect("classify", every=every, longest_run=max(every, SWEEP_RUN))
         self._schedule_digests()
         if self.app.fetch_policy != old_policy and self._fetcher is not None:
             old_fetcher, self._fetcher = self._fetcher, Fetcher(self.app.fetch_policy)
@@ -209,6 +236,13 @@ class Daemon:
 
     def _schedule_poll(self, source: Source, when: datetime) -> None:
         assert self._scheduler is not None
+        settings = self.app.config.settings
+        longest = (
+            settings.crawl_timeout
+            if source.type == "site"
+            else max(60.0, POLL_RUN_FACTOR * settings.fetch_timeout)
+        )
+        self.app.readiness.expect(f"source:{source.name}", every=None, longest_run=longest)
         self._scheduler.add_job(
             self._tracked(lambda: self._poll_and_reschedule(source)),
             DateTrigger(run_date=when),
@@ -232,6 +266,12 @@ class Daemon:
             current = next((s for s in self.app.config.sources if s.name == source.name), None)
             if not self.stopping.is_set() and current is not None and current.enabled:
                 self._schedule_poll(current, when)  # the source as configured now
+
+    def _on_job_event(self, event: JobEvent) -> None:
+        if event.code == EVENT_JOB_SUBMITTED:
+            self.app.readiness.started(event.job_id)
+        else:
+            self.app.readiness.finished(event.job_id)
 
     def _tracked(self, job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
         """Run a job as a task we can cancel on stop, and log (not swallow) what escapes it."""

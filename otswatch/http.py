@@ -12,6 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
 from crawler.store import now_utc
 from crawler.websub import WebSubStore, ingest_push, verify_intent
 from otswatch.app import App
@@ -56,6 +59,34 @@ def health(app: App) -> Answer:
     return Answer(200, "application/json", json.dumps(body, indent=2).encode())
 
 
+def readyz(app: App) -> Answer:
+    """Ready = the database answers, a config is loaded, no scheduled job has stalled.
+
+    503 with the failed checks named, so a load balancer or an operator sees why."""
+    checks: dict[str, dict[str, object]] = {}
+    try:
+        with app.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        checks["database"] = {"ok": True}
+    except SQLAlchemyError as exc:
+        checks["database"] = {"ok": False, "detail": f"{type(exc).__name__}: {exc}"[:300]}
+    watches = len(app.config.watches)
+    checks["config"] = {
+        "ok": watches > 0,
+        "detail": f"{watches} watches, {len(app.config.sources)} sources, "
+        f"{len(app.destinations)} destinations",
+    }
+    stalls = app.readiness.stalls()
+    checks["jobs"] = {
+        "ok": not stalls,
+        "stalled": [str(stall) for stall in stalls],
+        "jobs": app.readiness.jobs(),
+    }
+    ready = all(check["ok"] for check in checks.values())
+    body = {"status": "ready" if ready else "unready", "time": now_utc().isoformat(), **checks}
+    return Answer(200 if ready else 503, "application/json", json.dumps(body, indent=2).encode())
+
+
 def metrics(app: App) -> Answer:
     lines = [
         "# HELP otswatch_source_consecutive_failures Consecutive failed polls of a source.",
@@ -86,7 +117,11 @@ def metrics(app: App) -> Answer:
     return Answer(200, "text/plain; version=0.0.4", ("\n".join(lines) + "\n").encode())
 
 
-ROUTES: dict[str, Callable[[App], Answer]] = {"/health": health, "/metrics": metrics}
+ROUTES: dict[str, Callable[[App], Answer]] = {
+    "/health": health,
+    "/readyz": readyz,
+    "/metrics": metrics,
+}
 MAX_BODY = 5_000_000
 MAX_HEADER_LINES = 100
 MAX_CONNECTIONS = 64  # more at once are refused: the endpoint serves monitors and hubs, not crowds
