@@ -34,6 +34,7 @@ from otswatch import __version__
 from otswatch.config import AppConfig, load_config
 from otswatch.db import open_database
 from otswatch.readiness import Readiness
+from otswatch.instant import InstantAlerts
 from otswatch.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ class App:
     alerting: asyncio.Lock = field(default_factory=asyncio.Lock)
     background: set[asyncio.Task[object]] = field(default_factory=set)
     readiness: Readiness = field(default_factory=Readiness)  # scheduled jobs' runs, for /readyz
+    instant: InstantAlerts = field(default_factory=InstantAlerts)  # see otswatch.cycle.alert_soon
 
     def spawn(self, work: Coroutine[object, object, object]) -> None:
         """Run work in the background, keeping a reference so the task is not collected."""

@@ -148,6 +148,13 @@ async def classify_and_alert(
         return report, outcomes
 
 
+def alert_soon(app: App) -> None:
+    """Items were stored: classify them and send what is due now, not at the next sweep."""
+    if app.collect_only or app.stopping.is_set():
+        return
+    app.instant.request(lambda: classify_and_alert(app), app.spawn)
+
+
 async def send_digest(
     app: App, route: Route, now: datetime | None = None, window_key: str | None = None
 ) -> list[DeliveryOutcome]:

@@ -35,9 +35,17 @@ from crawler.types import Source
 from otswatch import systemd
 from otswatch.app import App, reload_app
 from otswatch.config import ConfigFileError
-from otswatch.cycle import check_sources, classify_and_alert, next_start, poll, send_digest
+from otswatch.cycle import (
+    alert_soon,
+    check_sources,
+    classify_and_alert,
+    next_start,
+    poll,
+    send_digest,
+)
 from otswatch.http import serve
 from otswatch.jobwatch import JobWatch
+from otswatch.listen import listen_for_items, listens
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +71,7 @@ class Daemon:
         self._fingerprint: tuple[tuple[str, int, int], ...] = ()
         self._watchdog: asyncio.Task[None] | None = None
         self._jobwatch = JobWatch(app)
+        self._listener: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -78,6 +87,10 @@ class Daemon:
         self._schedule_all()
         self._scheduler.start()
         self._log_start()
+        if not self.app.collect_only and listens(self.app.settings.database):
+            self._listener = loop.create_task(
+                listen_for_items(self.app.settings.database, lambda: alert_soon(self.app))
+            )
         try:
             self._http = await serve(self.app, self.app.settings.http_addr)
         except OSError as exc:  # a busy port must not keep the monitor from running
@@ -258,6 +271,8 @@ class Daemon:
             if self.app.leases.acquire(source.name, source.interval * 0.9):
                 report = await poll(self.app, self._fetcher, source)
                 when = report.next_poll_at or when
+                if report.items_new:
+                    alert_soon(self.app)
             else:  # another process holds this source's lease: follow the shared schedule
                 stored = self.app.items.feed_state(source.name).next_poll_at
                 when = max(stored, now_utc() + LEASE_RETRY) if stored else when
@@ -316,6 +331,9 @@ class Daemon:
             self._watchdog.cancel()
         if self._http is not None:
             self._http.close()
+        if self._listener is not None:
+            self._listener.cancel()
+            await asyncio.wait([self._listener], timeout=CANCEL_GRACE)
         if self._scheduler is not None:
             self._scheduler.pause()  # no new job starts; running ones get STOP_GRACE to finish
         running = [*self._tasks, *self.app.background]

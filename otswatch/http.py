@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from crawler.store import now_utc
 from crawler.websub import WebSubStore, ingest_push, verify_intent
 from otswatch.app import App
-from otswatch.cycle import classify_and_alert
+from otswatch.cycle import alert_soon
 
 log = logging.getLogger(__name__)
 MAX_REQUEST_LINE = 8192
@@ -182,8 +182,8 @@ async def websub_callback(app: App, request: Request) -> Answer:
     )
     if result.accepted:
         log.info("source %s: pushed by its hub, %d new items", name, result.items_new)
-        if result.items_new and not app.collect_only:
-            app.spawn(classify_and_alert(app))  # big news goes out in seconds, not minutes
+        if result.items_new:
+            alert_soon(app)  # big news goes out in seconds, not minutes
     else:
         log.warning("source %s: WebSub push ignored: %s", name, result.reason)
     return Answer(202, "text/plain", b"accepted\n")  # 2xx either way, as the spec asks

@@ -120,6 +120,9 @@ def test_daemon_alerts_by_email_and_slack_then_stops_on_sigterm(
         try:
             [mail] = smtp.wait_for(1, timeout=40)
             [post] = hook.wait_for(1, timeout=10)
+            deadline = time.monotonic() + 20  # the alert is out before the second source's poll
+            while "/gone.xml" not in fake_server.paths() and time.monotonic() < deadline:
+                time.sleep(0.1)
         finally:
             code, seconds, output = stop(process)
     assert code == 0, output
