@@ -33,8 +33,8 @@ from crawler.store import ItemStore
 from otswatch import __version__
 from otswatch.config import AppConfig, load_config
 from otswatch.db import open_database
-from otswatch.readiness import Readiness
 from otswatch.instant import InstantAlerts
+from otswatch.readiness import Readiness
 from otswatch.settings import Settings
 
 log = logging.getLogger(__name__)
