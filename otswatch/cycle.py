@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,6 +25,7 @@ from crawler.refresh import PollReport, SiteCrawlOptions, refresh_source
 from crawler.store import SourceProblem, now_utc
 from crawler.types import Source
 from crawler.websub import WebSubStore, callback_url, needs_subscription, subscribe
+from otswatch import metrics
 from otswatch.app import App
 from otswatch.logs import about
 
@@ -48,7 +51,10 @@ def site_options(app: App) -> SiteCrawlOptions:
 
 async def poll(app: App, fetcher: Fetcher, source: Source) -> PollReport:
     with about(source=source.name):
-        return await _poll(app, fetcher, source)
+        began = time.monotonic()
+        report = await _poll(app, fetcher, source)
+        metrics.observe_poll(report, source.type, time.monotonic() - began)
+        return report
 
 
 async def _poll(app: App, fetcher: Fetcher, source: Source) -> PollReport:
@@ -124,8 +130,26 @@ async def check_sources(app: App, now: datetime | None = None) -> list[SourcePro
         app.items.mark_problem_reported(problem.source, now)
     if operations:
         async with app.alerting:
-            await deliver_due(app.outbox, app.destinations, now)
+            await _deliver(app, now)
     return problems
+
+
+async def _classify(app: App) -> ClassifyReport:
+    report = await asyncio.to_thread(
+        classify_pending,
+        app.flags,
+        app.classifier,
+        app.config.watchlist_version,
+        should_stop=app.stopping.is_set,
+    )
+    metrics.observe_classified(report.items, report.flags)
+    return report
+
+
+async def _deliver(app: App, now: datetime, notes: Sequence[str] = ()) -> list[DeliveryOutcome]:
+    outcomes = await deliver_due(app.outbox, app.destinations, now, footer_notes=notes)
+    metrics.observe_deliveries(outcomes)
+    return outcomes
 
 
 async def classify_and_alert(
@@ -133,18 +157,10 @@ async def classify_and_alert(
 ) -> tuple[ClassifyReport, list[DeliveryOutcome]]:
     async with app.alerting:
         now = now or now_utc()
-        report = await asyncio.to_thread(
-            classify_pending,
-            app.flags,
-            app.classifier,
-            app.config.watchlist_version,
-            should_stop=app.stopping.is_set,
-        )
+        report = await _classify(app)
         for route in app.routes:
             plan_instant(app.outbox, route, now)
-        outcomes = await deliver_due(
-            app.outbox, app.destinations, now, footer_notes=footer_notes(app)
-        )
+        outcomes = await _deliver(app, now, footer_notes(app))
         return report, outcomes
 
 
@@ -167,18 +183,12 @@ async def _send_digest(
 ) -> list[DeliveryOutcome]:
     async with app.alerting:
         now = now or now_utc()
-        await asyncio.to_thread(
-            classify_pending,
-            app.flags,
-            app.classifier,
-            app.config.watchlist_version,
-            should_stop=app.stopping.is_set,
-        )
+        await _classify(app)
         zone = ZoneInfo(route.digest.timezone) if route.digest else ZoneInfo("UTC")
         key = window_key or now.astimezone(zone).strftime("%Y-%m-%dT%H:%M%z")
         max_stories = route.digest.max_stories if route.digest else 40
         plan_digest(app.outbox, route, key, now, max_stories=max_stories)
-        return await deliver_due(app.outbox, app.destinations, now, footer_notes=footer_notes(app))
+        return await _deliver(app, now, footer_notes(app))
 
 
 async def run_once(app: App, *, digest: bool = True) -> CycleReport:

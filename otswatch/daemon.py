@@ -23,6 +23,7 @@ from apscheduler.events import (
     EVENT_JOB_EXECUTED,
     EVENT_JOB_SUBMITTED,
     JobEvent,
+    JobSubmissionEvent,
 )
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -32,7 +33,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from crawler.fetch import Fetcher
 from crawler.store import now_utc
 from crawler.types import Source
-from otswatch import systemd
+from otswatch import metrics, systemd
 from otswatch.app import App, reload_app
 from otswatch.config import ConfigFileError
 from otswatch.cycle import (
@@ -285,6 +286,10 @@ class Daemon:
     def _on_job_event(self, event: JobEvent) -> None:
         if event.code == EVENT_JOB_SUBMITTED:
             self.app.readiness.started(event.job_id)
+            assert isinstance(event, JobSubmissionEvent)
+            if event.scheduled_run_times:
+                lag = (now_utc() - event.scheduled_run_times[-1]).total_seconds()
+                metrics.SCHEDULER_LAG.observe(max(0.0, lag))
         else:
             self.app.readiness.finished(event.job_id)
 

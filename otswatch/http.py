@@ -19,6 +19,7 @@ from crawler.store import now_utc
 from crawler.websub import WebSubStore, ingest_push, verify_intent
 from otswatch.app import App
 from otswatch.cycle import alert_soon
+from otswatch.metrics import CONTENT_TYPE, exposition
 
 log = logging.getLogger(__name__)
 MAX_REQUEST_LINE = 8192
@@ -88,33 +89,7 @@ def readyz(app: App) -> Answer:
 
 
 def metrics(app: App) -> Answer:
-    lines = [
-        "# HELP otswatch_source_consecutive_failures Consecutive failed polls of a source.",
-        "# TYPE otswatch_source_consecutive_failures gauge",
-    ]
-    sources = app.items.health()
-    for s in sources:
-        lines.append(
-            f'otswatch_source_consecutive_failures{{source="{s.name}"}} {s.consecutive_failures}'
-        )
-    lines += [
-        "# HELP otswatch_source_items_total Items stored from a source.",
-        "# TYPE otswatch_source_items_total counter",
-    ]
-    for s in sources:
-        lines.append(f'otswatch_source_items_total{{source="{s.name}"}} {s.items_total}')
-    lines += [
-        "# HELP otswatch_flagged_items Items flagged by any watch.",
-        "# TYPE otswatch_flagged_items gauge",
-        f"otswatch_flagged_items {len(app.flags.flags_by_item())}",
-        "# HELP otswatch_deliveries Deliveries in the outbox by status.",
-        "# TYPE otswatch_deliveries gauge",
-    ]
-    deliveries = app.outbox.list_deliveries(limit=100_000)
-    for status in ("pending", "sent", "failed"):
-        count = sum(d.status == status for d in deliveries)
-        lines.append(f'otswatch_deliveries{{status="{status}"}} {count}')
-    return Answer(200, "text/plain; version=0.0.4", ("\n".join(lines) + "\n").encode())
+    return Answer(200, CONTENT_TYPE, exposition(app))
 
 
 ROUTES: dict[str, Callable[[App], Answer]] = {

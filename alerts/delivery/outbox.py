@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -43,6 +44,7 @@ class DeliveryOutcome:
     stories: int
     ok: bool
     detail: str
+    seconds: float = 0.0  # how long the destination took to accept or refuse it
 
 
 def _members(leaders: Sequence[FlaggedItem], flagged: Sequence[FlaggedItem]) -> list[FlaggedItem]:
@@ -175,6 +177,7 @@ async def _attempt(
         footer_notes=footer_notes if delivery.kind != "instant" else (),
         identity=delivery.identity,
     )
+    began = time.monotonic()
     try:
         async with _heartbeat(store, delivery.id):
             ack = await destination.send(digest)
@@ -202,7 +205,13 @@ async def _attempt(
             extra={"destination": delivery.destination},
         )
         return DeliveryOutcome(
-            delivery.id, delivery.destination, delivery.kind, len(entries), False, exc.cause
+            delivery.id,
+            delivery.destination,
+            delivery.kind,
+            len(entries),
+            False,
+            exc.cause,
+            time.monotonic() - began,
         )
     store.mark_sent(delivery.id, ack)
     log.info(
@@ -215,7 +224,13 @@ async def _attempt(
         extra={"destination": delivery.destination},
     )
     return DeliveryOutcome(
-        delivery.id, delivery.destination, delivery.kind, len(entries), True, ack
+        delivery.id,
+        delivery.destination,
+        delivery.kind,
+        len(entries),
+        True,
+        ack,
+        time.monotonic() - began,
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Engine, Select, and_, insert, select, update
+from sqlalchemy import Engine, Select, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from alerts.delivery.identity import holder_is_dead, process_identity
@@ -22,6 +22,7 @@ _HOLDING = ("pending", "sent")
 # A claim is a short lease renewed by a heartbeat while the send runs (outbox.HEARTBEAT), so
 # a delivery whose process died is due again within a minute, however long a send may take.
 CLAIM_LEASE = timedelta(seconds=45)
+
 
 class DeliveryStore:
     """The outbox; `flags` reads what is flagged (the flagging room's store, on the same engine)."""
@@ -169,6 +170,12 @@ class DeliveryStore:
             if result.rowcount == 1:
                 released.append(row.id)
         return released
+
+    def count_by_status(self) -> dict[str, int]:
+        """Deliveries by status: one grouped query, for metrics and health."""
+        query = select(deliveries.c.status, func.count()).group_by(deliveries.c.status)
+        with self.engine.connect() as conn:
+            return {status: count for status, count in conn.execute(query)}
 
     def list_deliveries(self, limit: int = 50) -> list[Delivery]:
         return self._deliveries(None, limit=limit)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, exists, insert, select
+from sqlalchemy import Engine, Select, exists, func, insert, select
 
 from alerts.flagging.schema import classifications, flags
 from alerts.matching.types import Evidence, Flag, Level, Verdict
@@ -63,6 +63,14 @@ class FlagStore:
                     )
                     made += 1
         return made
+
+    def flag_counts(self) -> dict[tuple[str, str], int]:
+        """Stored flags by (watch, level): one grouped query, for metrics."""
+        query = select(flags.c.watch, flags.c.level, func.count()).group_by(
+            flags.c.watch, flags.c.level
+        )
+        with self.engine.connect() as conn:
+            return {(watch, level): count for watch, level, count in conn.execute(query)}
 
     def flags_by_item(self, item_ids: Sequence[int] | None = None) -> dict[int, list[Flag]]:
         query = select(flags).order_by(flags.c.score.desc())
