@@ -18,7 +18,7 @@ import signal
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -41,7 +41,8 @@ class CrawlReport:
     items_new: int
     error: str | None
     seconds: float
-    articles_seen: int = 0  # article links found, stored before or now: 0 hints at a layout change
+    articles_seen: int = 0  # articles found, stored before or now: 0 is a source to report
+    figures: dict[str, Any] = field(default_factory=dict)  # sitejudge.CrawlFigures as JSON
 
 
 # -- Source <-> JSON ------------------------------------------------------------------------
@@ -134,9 +135,14 @@ async def crawl_site(
         pages=int(parsed.get("pages", 0)),
         items_new=int(parsed.get("items_new", 0)),
         articles_seen=int(parsed.get("articles_seen", 0)),
+        figures=_figures(parsed.get("figures")),
         error=parsed.get("error") or (None if proc.returncode == 0 else f"exit {proc.returncode}"),
         seconds=round(time.monotonic() - started, 3),
     )
+
+
+def _figures(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 async def _stop(proc: asyncio.subprocess.Process) -> None:
@@ -199,9 +205,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"crawler.crawl: bad arguments: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
     try:
-        pages, items_new, error, seen = _run_crawl(source, args, overrides)
+        pages, items_new, error, seen, figures = _run_crawl(source, args, overrides)
     except ImportError as exc:
-        pages, items_new, error, seen = 0, 0, f"{type(exc).__name__}: {exc}", 0
+        pages, items_new, error, seen, figures = 0, 0, f"{type(exc).__name__}: {exc}", 0, {}
     report = CrawlReport(
         source.name,
         error is None,
@@ -210,6 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         error,
         round(time.monotonic() - started, 3),
         articles_seen=seen,
+        figures=figures,
     )
     print(json.dumps(asdict(report), ensure_ascii=False), flush=True)
     if error:
@@ -219,15 +226,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run_crawl(
     source: Source, args: argparse.Namespace, overrides: dict[str, object]
-) -> tuple[int, int, str | None, int]:
+) -> tuple[int, int, str | None, int, dict[str, Any]]:
     from scrapy.crawler import CrawlerProcess
 
-    from crawler.pipelines import ITEMS_NEW_STAT, SKIPPED_KNOWN_STAT, STORE_ERROR_STAT
+    from crawler.pipelines import (
+        ARTICLES_STAT,
+        FIGURES_STAT,
+        ITEMS_NEW_STAT,
+        SKIPPED_KNOWN_STAT,
+        STORE_ERROR_STAT,
+    )
     from crawler.scrapy_settings import scrapy_settings
     from crawler.spiders.news import NewsSpider
 
     if source.type != "site":
-        return 0, 0, f"source {source.name!r} is of type {source.type!r}, not 'site'", 0
+        return 0, 0, f"source {source.name!r} is of type {source.type!r}, not 'site'", 0, {}
     settings = scrapy_settings(
         user_agent=args.user_agent,
         db_url=args.db_url,
@@ -238,7 +251,7 @@ def _run_crawl(
     )
     error = _check_store(args.db_url)
     if error:
-        return 0, 0, error, 0
+        return 0, 0, error, 0, {}
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, source=source)
@@ -247,17 +260,19 @@ def _run_crawl(
     stats = crawler.stats.get_stats() if crawler.stats else {}
     pages = int(stats.get("response_received_count", 0))
     items_new = int(stats.get(ITEMS_NEW_STAT, 0))
-    seen = int(stats.get("item_scraped_count", 0)) + int(stats.get(SKIPPED_KNOWN_STAT, 0))
+    seen = int(stats.get(ARTICLES_STAT, 0)) + int(stats.get(SKIPPED_KNOWN_STAT, 0))
+    figures = json.loads(stats.get(FIGURES_STAT) or "{}")
+    figures["skipped_known"] = int(stats.get(SKIPPED_KNOWN_STAT, 0))
     spider = crawler.spider
     reason = str(stats.get("finish_reason", "not finished"))
     if stats.get(STORE_ERROR_STAT):
-        return pages, items_new, f"store failed: {stats[STORE_ERROR_STAT]}", seen
+        return pages, items_new, f"store failed: {stats[STORE_ERROR_STAT]}", seen, figures
     if isinstance(spider, NewsSpider) and spider.start_successes == 0:
         causes = "; ".join(spider.start_failures) or "no response from the start pages"
-        return pages, items_new, f"start pages failed: {causes}", seen
+        return pages, items_new, f"start pages failed: {causes}", seen, figures
     if reason not in _OK_FINISH_REASONS:
-        return pages, items_new, f"crawl ended early: {reason}", seen
-    return pages, items_new, None, seen
+        return pages, items_new, f"crawl ended early: {reason}", seen, figures
+    return pages, items_new, None, seen, figures
 
 
 def _check_store(db_url: str) -> str | None:

@@ -106,8 +106,11 @@ def looks_like_article(html: str | bytes, url: str) -> bool:
     (many <article> teasers, listing URL, og:type website/profile).
     """
     tree = _parse(html)
-    if tree is None:
-        return False
+    return tree is not None and article_by_metadata(tree, url)
+
+
+def article_by_metadata(tree: HtmlElement, url: str) -> bool:
+    """`looks_like_article` on a parsed page."""
     meta = _PageMeta(tree)
     if meta.paragraph_chars() < _MIN_ARTICLE_CHARS:
         return False
@@ -161,6 +164,11 @@ def looks_like_article_url(url: str) -> bool:
     if _DATE_PATH.search(parts.path):
         return True
     return len(segments) >= 2 and bool(_ID_SEGMENT.search(last))
+
+
+def page_meta(tree: HtmlElement) -> _PageMeta:
+    """Metadata lookups (title, date, language, JSON-LD) over a parsed page."""
+    return _PageMeta(tree)
 
 
 def _parse(html: str | bytes) -> HtmlElement | None:

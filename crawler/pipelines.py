@@ -5,8 +5,10 @@ Spiders stay free of database code; these two share the crawl's `OTSWATCH_DB_URL
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import replace
 from typing import Any, Self
 
 from scrapy import Request, signals
@@ -17,15 +19,21 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.language import detect_language
 from crawler.normalize import canonical_url
+from crawler.pagedates import COUNTRY_LANGUAGES
+from crawler.sitejudge import SiteContext, judge_site
+from crawler.siterules import apply_site_rules
 from crawler.spiders.news import ROLE, SKIPPABLE_ROLES, ScrapedArticle
-from crawler.store import ItemStore, make_engine
-from crawler.types import Item, Source
+from crawler.store import ItemStore, make_engine, now_utc
+from crawler.types import FetchedPage, Item, Source
+from crawler.zones import source_zone
 
 log = logging.getLogger(__name__)
 
 STORE_ERROR_STAT = "otswatch/store_error"
 ITEMS_NEW_STAT = "otswatch/items_new"
 SKIPPED_KNOWN_STAT = "otswatch/skipped_known"
+FIGURES_STAT = "otswatch/figures"  # JSON of sitejudge.CrawlFigures
+ARTICLES_STAT = "otswatch/articles_found"
 
 
 class _StoreHandle:
@@ -96,19 +104,28 @@ class SkipKnownUrlsMiddleware:
 
 
 class StorePipeline:
-    """Normalize scraped articles into `Item`s and store them in batches (flushed on close)."""
+    """Judge the crawl's pages once it is over, then store the articles as `Item`s in batches.
+
+    The judgement needs the whole crawl (the site's boilerplate and URL templates are learned
+    from all its pages), so pages are held until the spider closes; Scrapy closes the spider
+    on SIGTERM and on CLOSESPIDER limits too, so a stopped crawl still stores what it found.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.batch_size = crawler.settings.getint("OTSWATCH_STORE_BATCH", 20)
         self._handle = _StoreHandle(crawler)
         self._pending: list[Item] = []
+        self._pages: list[FetchedPage] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
+        if isinstance(item, FetchedPage):
+            self._pages.append(item)
+            return item
         if not isinstance(item, ScrapedArticle):
             return item
         self._pending.append(self.to_item(item))
@@ -117,7 +134,57 @@ class StorePipeline:
         return item
 
     def close_spider(self) -> None:
-        self._flush()
+        try:
+            self._judge_pages()
+        finally:
+            self._flush()
+
+    def _judge_pages(self) -> None:
+        pages, self._pages = self._pages, []
+        source = self._source()
+        if source is None:
+            return
+        languages = (
+            *((source.lang,) if source.lang else ()),
+            *COUNTRY_LANGUAGES.get(source.country or "", ()),
+        )
+        context = SiteContext(
+            zone=source_zone(source.timezone, source.country),
+            languages=languages,
+            now=now_utc(),
+            known=self._known,
+            allowed=bool(source.site.allow),
+        )
+        verdicts, figures = judge_site(pages, context)
+        html = {page.url: page for page in pages}
+        for verdict in verdicts:
+            if verdict.article is None:
+                continue
+            page = html[verdict.url]
+            article = apply_site_rules(
+                page.html,
+                verdict.article,
+                source.site,
+                zone=context.zone,
+                languages=languages,
+                now=context.now,
+            )
+            scraped = ScrapedArticle(url=verdict.url, article=article, fetched_at=page.fetched_at)
+            item = self.to_item(scraped)
+            if page.aliases:
+                item = replace(item, alias=page.aliases[0])
+            self._pending.append(item)
+            if len(self._pending) >= self.batch_size:
+                self._flush()
+        self.crawler.stats.set_value(ARTICLES_STAT, figures.articles)
+        self.crawler.stats.set_value(FIGURES_STAT, json.dumps(figures.as_json()))
+
+    def _known(self, urls: Iterable[str]) -> set[str]:
+        try:
+            return self._handle.store.known_urls(set(urls))
+        except SQLAlchemyError as exc:
+            log.error("known-URL lookup failed: %s: %s", type(exc).__name__, exc)
+            return set()
 
     def to_item(self, scraped: ScrapedArticle) -> Item:
         source = self._source()

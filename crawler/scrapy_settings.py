@@ -66,7 +66,7 @@ def scrapy_settings(
         "LOGSTATS_INTERVAL": 0,
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
         "OTSWATCH_ALLOW_PRIVATE_NETWORKS": allow_private_networks,
-        "DOWNLOADER_MIDDLEWARES": {"crawler.spiders.news.PrivateAddressGuard": 50},
+        "DOWNLOADER_MIDDLEWARES": {"crawler.spiders.guard.PrivateAddressGuard": 50},
         "SPIDER_MIDDLEWARES": {},
         "ITEM_PIPELINES": {},
     }

@@ -13,6 +13,7 @@ from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from crawler.types import SiteRules, Source
+from crawler.zones import check_zone_name
 
 XPATH_PREFIX = "xpath:"  # a site selector written "xpath:..." is XPath, otherwise CSS
 MAX_DURATION = timedelta(days=366)
@@ -98,6 +99,13 @@ class SourceSpec(BaseModel):
     enabled: bool = True
     enrich: bool = True
     site: SiteRulesSpec | None = None
+    timezone: str | None = None
+    country: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$")
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        return None if value is None else check_zone_name(value)
 
     @field_validator("url")
     @classmethod
@@ -128,6 +136,8 @@ class SourceSpec(BaseModel):
             interval=self.interval,
             enabled=self.enabled,
             enrich=self.enrich,
+            timezone=self.timezone,
+            country=self.country.upper() if self.country else None,
             site=SiteRules(
                 start_urls=tuple(rules.start_urls),
                 allow=tuple(rules.allow),

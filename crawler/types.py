@@ -37,6 +37,8 @@ class Source:
     enabled: bool = True
     enrich: bool = True  # fetch the article page when a feed summary is too short
     site: SiteRules = field(default_factory=SiteRules)
+    timezone: str | None = None  # IANA zone of the times the site prints without a zone
+    country: str | None = None  # ISO 3166 code: the zone (and languages) when none is given
 
 
 @dataclass(frozen=True)
@@ -74,3 +76,15 @@ class SourceHealth:
     newest_item: datetime | None
     next_poll: datetime | None
     problem: str | None = None  # open problem episode: "silent", "blocked" or "failing"
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    """One HTML page a site crawl fetched, kept until the site judge has seen them all."""
+
+    url: str  # canonical: the page's own canonical link on the site, else where it was served
+    html: str
+    fetched_at: datetime
+    aliases: tuple[str, ...] = ()  # canonical addresses that redirected here (short links)
+    anchors: tuple[str, ...] = ()  # feed-entry titles that pointed here
+    forced: bool = False  # reached through the source's `site.link_css`

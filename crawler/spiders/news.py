@@ -6,38 +6,26 @@ It never touches the database: already-stored URLs are dropped by
 
 from __future__ import annotations
 
-import asyncio
-import ipaddress
 import logging
 import re
-import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from lxml import etree
-from parsel import Selector, SelectorList
-from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
-from crawler.addresses import is_public_address
 from crawler.errors import CrawlerError
-from crawler.extract import (
-    ExtractedArticle,
-    extract_article,
-    looks_like_article,
-    looks_like_article_url,
-)
+from crawler.extract import ExtractedArticle, looks_like_article_url
 from crawler.feeds import parse_feed
-from crawler.normalize import canonical_url, clean_text, parse_date
-from crawler.sources import XPATH_PREFIX
-from crawler.types import Source
+from crawler.normalize import canonical_url
+from crawler.sitemaps import newest_first, parse_sitemap
+from crawler.siterules import select
+from crawler.types import FetchedPage, Source
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +51,8 @@ MAX_PAGINATION = 10  # pages followed along one listing's "next" chain
 MAX_SITEMAPS = 5  # child sitemaps followed from one sitemap index
 
 ROLE = "otswatch_role"
+ANCHOR = "otswatch_anchor"  # the feed-entry title that pointed to a page
+FORCED = "otswatch_forced"  # reached through the source's link_css
 DEPTH = "otswatch_depth"
 PAGE_HOPS = "otswatch_page_hops"
 SKIPPABLE_ROLES = frozenset({"article", "listing"})  # roles whose URL may already be stored
@@ -166,13 +156,13 @@ class NewsSpider(scrapy.Spider):
             body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
         kind, entries = parse_sitemap(body)
         if kind == "sitemapindex":
-            ranked = sorted(entries, key=lambda e: ("news" not in e[0].lower(), _newest_first(e)))
+            ranked = sorted(entries, key=lambda e: ("news" not in e[0].lower(), newest_first(e)))
             for url, _ in ranked[:MAX_SITEMAPS]:
                 if self.policy.on_site(url):
                     yield self._request(url, "sitemap", depth=0, callback=self.parse_sitemap)
         elif kind == "urlset":
             budget = self.rules.max_pages
-            for url, _ in sorted(entries, key=_newest_first):
+            for url, _ in sorted(entries, key=newest_first):
                 if budget <= 0:
                     break
                 if self.policy.storable(url) and self._first_time(url):
@@ -181,7 +171,9 @@ class NewsSpider(scrapy.Spider):
                         url, "article", depth=self.rules.max_depth, callback=self.parse_page
                     )
 
-    def parse_page(self, response: Response) -> Iterator[scrapy.Request | ScrapedArticle]:
+    def parse_page(self, response: Response) -> Iterator[scrapy.Request | FetchedPage]:
+        """Every HTML page the rules may store goes to the site judge (StorePipeline), which
+        decides article or not once it has seen the whole crawl; links are followed here."""
         if response.meta.get(ROLE) == "start":
             self.start_successes += 1
         if not isinstance(response, TextResponse) or b"html" not in (
@@ -190,17 +182,19 @@ class NewsSpider(scrapy.Spider):
             return
         if response.meta.get(ROLE) == "start":
             yield from self._advertised_feeds(response)
-        html = response.text
         page_url = self._page_url(response)
-        if self.policy.storable(page_url) and looks_like_article(html, page_url):
-            article = extract_article(html, page_url)
-            if article is not None:
-                self.crawler.stats.inc_value("otswatch/articles_extracted")
-                yield ScrapedArticle(
-                    url=page_url,
-                    article=self._apply_css_rules(response, article),
-                    fetched_at=datetime.now(UTC),
-                )
+        if self.policy.storable(page_url):
+            redirects = response.meta.get("redirect_urls") or ()
+            aliases = {canonical_url(u) for u in (*redirects, response.url)} - {page_url}
+            anchor = response.meta.get(ANCHOR)
+            yield FetchedPage(
+                url=page_url,
+                html=response.text,
+                fetched_at=datetime.now(UTC),
+                aliases=tuple(sorted(aliases)),
+                anchors=(anchor,) if anchor else (),
+                forced=bool(response.meta.get(FORCED)),
+            )
         yield from self._follow(response)
 
     def _advertised_feeds(self, response: TextResponse) -> Iterator[scrapy.Request]:
@@ -226,9 +220,11 @@ class NewsSpider(scrapy.Spider):
                 break
             if self.policy.storable(entry.url) and self._first_time(entry.url):
                 budget -= 1
-                yield self._request(
+                request = self._request(
                     entry.url, "article", depth=self.rules.max_depth, callback=self.parse_page
                 )
+                request.meta[ANCHOR] = entry.title
+                yield request
 
     def errback(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
@@ -252,7 +248,11 @@ class NewsSpider(scrapy.Spider):
                     )
             elif forced_article or self.policy.is_article(url):
                 if depth < self.rules.max_depth and self._first_time(url):
-                    yield self._request(url, "article", depth=depth + 1, callback=self.parse_page)
+                    request = self._request(
+                        url, "article", depth=depth + 1, callback=self.parse_page
+                    )
+                    request.meta[FORCED] = forced_article
+                    yield request
             elif depth + 1 < self.rules.max_depth and self._first_time(url):
                 yield self._request(url, "listing", depth=depth + 1, callback=self.parse_page)
 
@@ -261,7 +261,7 @@ class NewsSpider(scrapy.Spider):
         for href in response.css("link[rel~=next]::attr(href)").getall():
             yield response.urljoin(href), "", "next", False
         if self.rules.link_css:
-            for selected in select(response, self.rules.link_css):
+            for selected in select(response.selector, self.rules.link_css):
                 anchors = [selected] if selected.root.tag == "a" else selected.css("a[href]")
                 for anchor in anchors:
                     if link := anchor.attrib.get("href"):
@@ -301,113 +301,9 @@ class NewsSpider(scrapy.Spider):
                 return canonical_url(url)
         return canonical_url(response.url)
 
-    def _apply_css_rules(
-        self, response: TextResponse, article: ExtractedArticle
-    ) -> ExtractedArticle:
-        """Per-site selectors override what the generic extraction found."""
-        changes: dict[str, Any] = {}
-        if self.rules.title_css and (
-            title := clean_text(
-                " ".join(select(response, self.rules.title_css).css("::text").getall())
-            )
-        ):
-            changes["title"] = title
-        if self.rules.text_css and (
-            text := clean_text(
-                "\n".join(select(response, self.rules.text_css).getall()), keep_paragraphs=True
-            )
-        ):
-            changes["text"] = text
-        if self.rules.date_css:
-            node = select(response, self.rules.date_css)
-            raw = (
-                node.attrib.get("datetime")
-                or node.attrib.get("content")
-                or " ".join(node.css("::text").getall())
-            )
-            if when := parse_date(raw):
-                changes["published"] = when
-        if not changes:
-            return article
-        return ExtractedArticle(**{**article.__dict__, **changes})
-
 
 def _headers(response: Response) -> dict[str, str]:
     return {
         key.decode("latin-1").lower(): b", ".join(values).decode("latin-1")
         for key, values in response.headers.items()
     }
-
-
-def select(response: TextResponse, selector: str) -> SelectorList[Selector]:
-    """A per-site selector: CSS, or XPath when written `xpath:<expression>`."""
-    if selector.startswith(XPATH_PREFIX):
-        return response.xpath(selector.removeprefix(XPATH_PREFIX))
-    return response.css(selector)
-
-
-class PrivateAddressGuard:
-    """Downloader middleware: the SSRF guard of crawler.fetch, applied to every Scrapy request.
-
-    Each request (redirect hops and robots.txt included) must resolve to public addresses only,
-    unless the OTSWATCH_ALLOW_PRIVATE_NETWORKS setting is true (the demo and tests).
-    """
-
-    def __init__(self, allow_private: bool) -> None:
-        self.allow_private = allow_private
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler.settings.getbool("OTSWATCH_ALLOW_PRIVATE_NETWORKS"))
-
-    async def process_request(self, request: scrapy.Request) -> None:
-        parts = urlsplit(request.url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise IgnoreRequest(f"refusing {request.url!r}: only http(s) URLs are crawled")
-        if self.allow_private:
-            return
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(parts.hostname, port)
-        except socket.gaierror as exc:
-            raise IgnoreRequest(f"DNS lookup failed for {parts.hostname}: {exc.strerror}") from exc
-        for info in infos:
-            address = ipaddress.ip_address(info[4][0])
-            if not is_public_address(address):
-                raise IgnoreRequest(
-                    f"{parts.hostname} resolves to non-public address {address}; "
-                    "set OTSWATCH_ALLOW_PRIVATE_NETWORKS to crawl it"
-                )
-
-
-def parse_sitemap(body: bytes) -> tuple[str, list[tuple[str, datetime | None]]]:
-    """("urlset" | "sitemapindex" | "", [(loc, newest date among lastmod/publication_date)])."""
-    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
-    try:
-        root = etree.fromstring(body, parser=parser)
-    except etree.XMLSyntaxError:
-        return "", []
-    if root is None:
-        return "", []
-    kind = etree.QName(root).localname.lower()
-    entries: list[tuple[str, datetime | None]] = []
-    for node in root:
-        if not isinstance(node.tag, str):
-            continue
-        loc = node.xpath("string(*[local-name()='loc'])").strip()
-        if not loc:
-            continue
-        dates = [
-            parse_date(text)
-            for text in node.xpath(
-                ".//*[local-name()='lastmod' or local-name()='publication_date']/text()"
-            )
-        ]
-        known = [d for d in dates if d is not None]
-        entries.append((loc, max(known) if known else None))
-    return kind, entries
-
-
-def _newest_first(entry: tuple[str, datetime | None]) -> tuple[int, float]:
-    when = entry[1]
-    return (0, -when.timestamp()) if when else (1, 0.0)

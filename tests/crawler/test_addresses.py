@@ -12,7 +12,7 @@ from scrapy.exceptions import IgnoreRequest
 from crawler.addresses import is_public_address
 from crawler.errors import BlockedAddressError
 from crawler.fetch import Fetcher, FetchPolicy
-from crawler.spiders.news import PrivateAddressGuard
+from crawler.spiders.guard import PrivateAddressGuard
 
 PRIVATE_INSIDE = [
     "64:ff9b::7f00:1",  # NAT64 well-known prefix + 127.0.0.1

@@ -25,7 +25,8 @@ from crawler.extract import ExtractedArticle
 from crawler.normalize import canonical_url
 from crawler.pipelines import ITEMS_NEW_STAT, StorePipeline
 from crawler.scrapy_settings import scrapy_settings
-from crawler.spiders.news import LinkPolicy, ScrapedArticle, parse_sitemap
+from crawler.sitemaps import parse_sitemap
+from crawler.spiders.news import LinkPolicy, ScrapedArticle
 from crawler.store import ItemStore, create_schema, make_engine
 from crawler.types import Item, SiteRules, Source
 from tests.crawler.conftest import LocalSite
