@@ -7,10 +7,16 @@ COPY pyproject.toml README.md LICENSE ./
 COPY crawler ./crawler
 COPY alerts ./alerts
 COPY otswatch ./otswatch
-RUN pip install ".[postgres,scale-out]" && useradd --create-home --uid 10001 otswatch
+RUN pip install ".[postgres,scale-out]" \
+ && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin otswatch \
+ && mkdir -p /data && chown otswatch:otswatch /data
 COPY config ./config
+# Everything the daemon writes (SQLite database, Scrapy's HTTP cache, console digests) goes to
+# /data, so the image runs with a read-only root: `docker run --read-only -v otswatch:/data`.
+ENV OTSWATCH_CONFIG_DIR=/app/config OTSWATCH_DATA_DIR=/data OTSWATCH_HTTP_ADDR=0.0.0.0:8480
+VOLUME ["/data"]
+WORKDIR /data
 USER otswatch
-ENV OTSWATCH_CONFIG_DIR=/app/config OTSWATCH_HTTP_ADDR=0.0.0.0:8480
 EXPOSE 8480
 HEALTHCHECK --interval=60s --timeout=5s \
   CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8480/health', timeout=4)"

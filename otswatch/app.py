@@ -34,6 +34,7 @@ from otswatch import __version__
 from otswatch.config import AppConfig, load_config
 from otswatch.db import open_database
 from otswatch.instant import InstantAlerts
+from otswatch.paths import ensure_temp_dir
 from otswatch.readiness import Readiness
 from otswatch.settings import Settings
 
@@ -113,7 +114,7 @@ def wire(
         config.destinations if config.destinations.destinations else DEFAULT_DESTINATIONS,
         settings,
         environ,
-        base_dir=settings.config_dir.parent,
+        base_dir=settings.data_dir,  # relative console out_dir: beside the database
     )
     route_specs: list[RouteSpec] = (
         config.destinations.routes if config.destinations.routes else DEFAULT_DESTINATIONS.routes
@@ -147,6 +148,7 @@ def build_app(
         environ,
         allow_private_networks=allow_private_networks,
     )
+    ensure_temp_dir(settings.data_dir)
     engine = open_database(settings.database)
     app = App(
         settings=settings,

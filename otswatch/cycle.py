@@ -45,7 +45,8 @@ def site_options(app: App) -> SiteCrawlOptions:
         user_agent=app.user_agent,
         timeout=app.config.settings.crawl_timeout,
         allow_private_networks=app.fetch_policy.allow_private_networks,
-        cache_dir=app.settings.data_dir / "httpcache",
+        # absolute: Scrapy puts a relative cache under ./.scrapy, which may be read-only
+        cache_dir=(app.settings.data_dir / "httpcache").resolve(),
     )
 
 

@@ -29,7 +29,7 @@ class DestinationSpec(BaseModel):
     # slack / webhook: the URL is a secret, so only its env var name is written here
     url_env: str | None = None
     # console: where digests are written when nothing else is configured
-    out_dir: str = "data/digests"
+    out_dir: str = "digests"  # relative to the data directory (OTSWATCH_DATA_DIR)
     only_when_alone: bool = False  # console: switch off when another destination is live
 
 
