@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 import ahocorasick
 
 from alerts.matching.judgement import Hit, Judgement
+from alerts.matching.levels import decide
 from alerts.matching.phrases import Pattern
 from alerts.matching.query import Query
 from alerts.matching.textnorm import Folded, clean_markup, is_upper_text, normalize
 from alerts.matching.tokens import Result, TokenStream, haystack_of
-from alerts.matching.types import Document, Evidence, Field, Level, Verdict
+from alerts.matching.types import Document, Evidence, Field, Verdict
 from alerts.matching.watchlist import Exclusion, Rule, Watch
 from crawler.language import detect_language
 
@@ -38,7 +39,6 @@ class _Item:
     cut: dict[Field, str] = field(default_factory=dict)  # tails of fields ending in "..."
     _stream: TokenStream | None = None
     _title_stream: TokenStream | None = None
-    _bilateral: dict[str, bool] = field(default_factory=dict)
 
     @property
     def stream(self) -> TokenStream:
@@ -227,6 +227,8 @@ class Classifier:
                 j.dropped.append((h, f"vetoed by exclusion {veto[0].id} ({veto[1]!r})"))
             elif ctx is not None and not ctx.matches(item.stream):
                 j.dropped.append((h, "required context not found in the item"))
+            elif ctx is not None and h.rule.context_window and not _context_next_to(ctx, h, item):
+                j.dropped.append((h, f"context not within {h.rule.context_window} words"))
             else:
                 j.hits.append(h)
         best: dict[str, float] = {}
@@ -238,7 +240,8 @@ class Classifier:
         j.score = round(1.0 - miss, 4)
         j.flagged = j.score >= watch.threshold
         if j.flagged:
-            j.level, j.level_reason = self._level(watch, j.hits, item)
+            decision = decide(watch, j.hits, item)
+            j.level, j.level_reason, j.level_steps = decision.level, decision.reason, decision.tried
         return j
 
     def _vetoes(self, watch: Watch, item: _Item) -> list[tuple[Exclusion, str]]:
@@ -251,81 +254,6 @@ class Classifier:
                 out.append((ex, ex.query.source))
         return out
 
-    def _near_cue(self, cue: Query | None, window: int, hit: Hit, item: _Item) -> bool:
-        """Whether a mention sits within `window` words of a match of the `cue` query."""
-        if cue is None or hit.start < 0:
-            return False
-        stream = item.stream
-        result = cue.evaluate(stream)
-        if not result.matched:
-            return False
-        toks = stream.tokens
-        mine = [
-            t.pos for t in toks if t.field == hit.field and t.start < hit.end and t.end > hit.start
-        ]
-        if not mine:
-            return False
-        lo, hi = min(mine) - window, max(mine) + window
-        return any(
-            lo <= toks[c.first].pos <= hi or lo <= toks[c.last].pos <= hi for c in result.hits
-        )
-
-    def _framed(self, watch: Watch, hit: Hit, item: _Item) -> bool:
-        """Whether a mention sits next to a framing cue ("within the", "в рамках"...)."""
-        return self._near_cue(watch.framing, watch.framing_window, hit, item)
-
-    def _bilateral(self, watch: Watch, item: _Item, title_only: bool) -> bool:
-        """Whether the item (or its title) reads as a two-party story: talks, a call, visits."""
-        if watch.bilateral is None:
-            return False
-        key = f"{watch.name}:{title_only}"
-        if key not in item._bilateral:
-            if title_only:  # prefilter on the text before building the title's token stream
-                title = item.fields["title"].text.replace("'", "")
-                found = watch.bilateral.may_match(title) and watch.bilateral.matches(
-                    item.title_stream
-                )
-            else:
-                found = watch.bilateral.matches(item.stream)
-            item._bilateral[key] = found
-        return item._bilateral[key]
-
-    def _level(self, watch: Watch, hits: list[Hit], item: _Item) -> tuple[Level, str]:
-        core = [h for h in hits if h.rule.level == "core"]
-        if not core:
-            return "related", "only evidence of related bodies/labels"
-        framed = {id(h): self._framed(watch, h, item) for h in core}
-        bilateral_title = self._bilateral(watch, item, title_only=True)
-        for h in core:
-            if h.field == "title" and not framed[id(h)] and not bilateral_title:
-                return "core", f"core evidence in the title: {h.text!r}"
-        bilateral = bilateral_title or self._bilateral(watch, item, title_only=False)
-        if not bilateral:
-            for h in core:
-                if framed[id(h)]:
-                    continue
-                if h.rule.id in watch.core_rules:
-                    return "core", f"{h.rule.id} names the organization's own event: {h.text!r}"
-                if self._near_cue(watch.event, watch.event_window, h, item):
-                    return "core", f"the organization's own event (summit...): {h.text!r}"
-        title_related = {
-            h.rule.id for h in hits if h.field == "title" and h.rule.level == "related"
-        }
-        if title_related and title_related <= watch.label_rules:
-            return "core", "the title names the organization's own label, the item its name"
-        if title_related:
-            return "related", "the title is about a related body or label"
-        if bilateral:
-            return (
-                "related",
-                "a two-party story (talks, call, visit) that mentions the organization",
-            )
-        if watch.subject is not None and watch.subject.matches(item.title_stream):
-            return "core", "the title is about the organization's own business (subject query)"
-        if any(h.field == "title" for h in core):
-            return "related", "the title mentions the organization only as a framework"
-        return "related", "mentioned in the body, but the title is about something else"
-
     def _verdict(self, j: Judgement, item: _Item) -> Verdict:
         seen: set[tuple[str, str, str]] = set()
         evidence = []
@@ -335,6 +263,24 @@ class Classifier:
                 seen.add(key)
                 evidence.append(Evidence(h.text, h.field, h.rule_name, round(h.weight, 4)))
         return Verdict(j.watch.name, True, j.level, j.score, tuple(evidence), item.lang)
+
+
+def _context_next_to(ctx: Query, hit: Hit, item: _Item) -> bool:
+    """Whether the rule's context sits within its window of the match, in the same field, or
+    across the title and the summary (a headline and its lead are read together)."""
+    window = hit.rule.context_window or 0
+    stream = item.stream
+    toks = stream.tokens
+    mine = [t.pos for t in toks if t.field == hit.field and t.start < hit.end and t.end > hit.start]
+    short = {"title", "summary"}
+    for c in ctx.evaluate(stream).hits:
+        there = toks[c.first]
+        if there.field != hit.field:
+            if hit.field in short and there.field in short:
+                return True
+        elif mine and min(mine) - window <= there.pos <= max(mine) + window:
+            return True
+    return False
 
 
 def _acronym_shape(folded: Folded, m: re.Match[str], acronym: str) -> bool:

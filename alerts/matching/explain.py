@@ -37,6 +37,8 @@ def render_explanation(doc: Document, lang: str, judgements: Sequence[Judgement]
             lines.append(f"  - {h.rule_name:<24} {h.field:<7} {h.text!r}  ignored: {why}")
         if j.flagged:
             lines.append(f"  level {j.level}: {j.level_reason}")
+            if j.level_steps:
+                lines.append(f"  level steps: {'; '.join(j.level_steps)}")
         elif j.hits:
             lines.append(f"  below threshold: combined evidence {j.score:.3f} < {w.threshold}")
     return "\n".join(lines)

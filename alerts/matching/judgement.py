@@ -36,4 +36,5 @@ class Judgement:
     flagged: bool = False
     level: Level | None = None
     level_reason: str = ""
+    level_steps: tuple[str, ...] = ()  # the level steps tried, in order (for `explain`)
     skipped: str = ""  # why the watch did not apply at all

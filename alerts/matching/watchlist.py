@@ -12,7 +12,15 @@ from fnmatch import fnmatchcase
 from alerts.matching.phrases import Pattern, compile_phrase
 from alerts.matching.query import Query
 from alerts.matching.textnorm import fold_pattern
-from alerts.matching.watchspec import Level, LevelSpec, WatchlistFile, WatchSpec
+from alerts.matching.translit import name_variants, other_scripts
+from alerts.matching.watchspec import (
+    Level,
+    LevelSpec,
+    PeopleSpec,
+    WatchlistFile,
+    WatchSpec,
+    people_rule_id,
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +33,9 @@ class Rule:
     query: Query | None
     context: Query | None
     cut_stems: tuple[str, ...] = ()  # folded word starts that make a cut-off name count
+    # The context must sit within this many words of the match (or in the title when the
+    # match is in the summary, and the other way round); None: anywhere in the item.
+    context_window: int | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,7 @@ class Watch:
     event_window: int = 5
     bilateral: Query | None = None  # two-party stories: the organization is a side topic
     label_rules: frozenset[str] = frozenset()  # related rules that are the organization's own
+    decide: tuple[tuple[str, Level], ...] = ()  # level steps in order (empty: levels.py default)
 
     def accepts(self, lang: str, source: str | None) -> bool:
         """The language and source filters."""
@@ -74,7 +86,10 @@ def _patterns(
     """Compiled phrases and acronyms; spellings that fold to the same regex are kept once."""
     stems = tuple(fold_pattern(s).replace("'", "") for s in truncated)
     out = [
-        compile_phrase(rule, lang, p, cut_stems=stems) for lang, ps in phrases.items() for p in ps
+        compile_phrase(rule, lang, spelling, cut_stems=stems)
+        for lang, ps in phrases.items()
+        for p in ps
+        for spelling in (p, *other_scripts(p, lang))
     ]
     out += [compile_phrase(rule, "any", a, acronym=True) for a in acronyms]
     seen: set[tuple[str, bool, bool]] = set()
@@ -107,6 +122,7 @@ def compile_watch(spec: WatchSpec) -> Watch:
             _query(r.query),
             _query(r.context),
             tuple(fold_pattern(t).replace("'", "") for t in r.truncated),
+            r.context_window,
         )
         for r in spec.rules
     ]
@@ -122,6 +138,8 @@ def compile_watch(spec: WatchSpec) -> Watch:
                 None,
             )
         )
+    if spec.people is not None:
+        rules.extend(_people_rules(spec.name, spec.people))
     exclusions = tuple(
         Exclusion(e.id, _patterns(e.id, e.phrases, []), _query(e.query), frozenset(e.rules))
         for e in spec.exclude
@@ -142,7 +160,31 @@ def compile_watch(spec: WatchSpec) -> Watch:
         levels.event_window,
         _query(levels.bilateral),
         frozenset(levels.label_rules),
+        tuple((step, level) for entry in levels.decide for level, step in entry.items()),
     )
+
+
+def _people_rules(watch: str, people: PeopleSpec) -> list[Rule]:
+    """The people list as related rules (one per distinct context) under one rule id: a name
+    counts only with its context next to it."""
+    rid = people_rule_id(watch, people)
+    by_context: dict[str, list[str]] = {}
+    for person in people.persons:
+        spellings = by_context.setdefault(person.context or people.context, [])
+        spellings.extend(v for s in person.spellings for v in name_variants(s))
+    return [
+        Rule(
+            rid,
+            "related",
+            people.weight,
+            _patterns(rid, {"any": spellings}, []),
+            (),
+            None,
+            _query(context),
+            context_window=people.window,
+        )
+        for context, spellings in by_context.items()
+    ]
 
 
 def parse_watchlist(data: object) -> list[Watch]:

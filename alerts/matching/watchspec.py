@@ -66,6 +66,9 @@ class RuleSpec(_Spec):
     query: str | None = None
     context: str | None = None
     truncated: list[PhraseText] = Field(default_factory=list)
+    # With a context: it must sit within this many words of the match (or across the title
+    # and the summary) instead of anywhere in the item.
+    context_window: int | None = Field(None, ge=1, le=200)
     note: str = ""
 
     _q = field_validator("query", "context")(_check_query)
@@ -135,8 +138,69 @@ class LevelSpec(_Spec):
     event_window: int = Field(5, ge=1, le=50)
     bilateral: str | None = None
     label_rules: list[Slug] = Field(default_factory=list)
+    # In order, each `- <level>: <step>`; the first step that holds decides (see levels.py).
+    decide: list[dict[Level, StepName]] = Field(default_factory=list)
 
     _q = field_validator("subject", "framing", "event", "bilateral")(_check_query)
+
+    @field_validator("decide")
+    @classmethod
+    def _one_step_each(cls, value: list[dict[str, str]]) -> list[dict[str, str]]:
+        for i, step in enumerate(value):
+            if len(step) != 1:
+                raise ValueError(
+                    f"decide step #{i + 1} must be one `level: step` pair, like `- core: own-event`"
+                )
+        return value
+
+
+def _check_spellings(value: list[str]) -> list[str]:
+    return _check_phrases({"any": value})["any"]
+
+
+def people_rule_id(watch: str, people: PeopleSpec) -> str:
+    return people.id or f"{watch}.people"
+
+
+# Level steps (alerts.matching.levels.STEPS): the vocabulary of `levels.decide`.
+StepName = Literal[
+    "no-core-evidence",
+    "name-in-title",
+    "own-event",
+    "own-label-in-title",
+    "related-body-in-title",
+    "two-party",
+    "subject-in-title",
+    "any",
+]
+
+
+class PersonSpec(_Spec):
+    """Someone whose name, next to a Turkic-cooperation context, is evidence of a related item."""
+
+    name: PhraseText
+    role: str = ""
+    # Spellings that identify the person alone: the full name, or a surname rare enough
+    # (Omuraliev). Common surnames (Hasanov, Yıldırım) belong here only with the first name.
+    spellings: PhraseList
+    # A context of the person's own, in place of the list's: a name found only in this
+    # organization's news (a Secretary-General's) may count next to its member states too.
+    context: str | None = None
+
+    _p = field_validator("spellings")(_check_spellings)
+    _q = field_validator("context")(_check_query)
+
+
+class PeopleSpec(_Spec):
+    """The people who lead the organization and its bodies: related evidence, never alone."""
+
+    id: Slug | None = None  # rule name shown as evidence; default "<watch>.people"
+    weight: float = Field(0.8, gt=0.0, le=1.0)
+    context: str  # the Turkic-cooperation context a name needs
+    window: int = Field(12, ge=1, le=200)  # words either side, or the title and summary
+    persons: Annotated[list[PersonSpec], Field(min_length=1)]
+
+    _q = field_validator("context")(_check_query)
 
 
 class WatchSpec(_Spec):
@@ -150,6 +214,7 @@ class WatchSpec(_Spec):
     query_level: Level = "core"
     query_weight: float = Field(0.9, gt=0.0, le=1.0)
     rules: list[RuleSpec] = Field(default_factory=list)
+    people: PeopleSpec | None = None
     exclude: list[ExcludeSpec] = Field(default_factory=list)
     levels: LevelSpec | None = None
 
@@ -160,7 +225,7 @@ class WatchSpec(_Spec):
     def _known_core_rules(cls, value: LevelSpec | None, info: ValidationInfo) -> LevelSpec | None:
         if value is None:
             return value
-        known = {r.id for r in info.data.get("rules", [])}
+        known = _rule_ids(info)
         if info.data.get("query") is not None:
             known.add(f"{info.data.get('name')}.query")
         unknown = [r for r in value.core_rules + value.label_rules if r not in known]
@@ -181,7 +246,7 @@ class WatchSpec(_Spec):
     @field_validator("exclude")
     @classmethod
     def _known_rules(cls, value: list[ExcludeSpec], info: ValidationInfo) -> list[ExcludeSpec]:
-        known = {r.id for r in info.data.get("rules", [])}
+        known = _rule_ids(info)
         for i, ex in enumerate(value):
             for rid in ex.rules:
                 if rid not in known:
@@ -190,9 +255,18 @@ class WatchSpec(_Spec):
 
     @model_validator(mode="after")
     def _not_empty(self) -> Self:
-        if not (self.rules or self.query):
-            raise ValueError("a watch needs rules or a query")
+        if not (self.rules or self.query or self.people):
+            raise ValueError("a watch needs rules, people or a query")
         return self
+
+
+def _rule_ids(info: ValidationInfo) -> set[str]:
+    """The rule ids a watch defines so far (its rules and its people list)."""
+    known = {r.id for r in info.data.get("rules", [])}
+    people = info.data.get("people")
+    if people is not None:
+        known.add(people_rule_id(str(info.data.get("name")), people))
+    return known
 
 
 class WatchlistFile(BaseModel):

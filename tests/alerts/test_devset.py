@@ -39,6 +39,18 @@ class Counts:
     def recall(self) -> float:
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
 
+    def add(self, flagged: str | None, label: bool, level: str | None) -> None:
+        """Count one item: `flagged` is the level given (None: not flagged)."""
+        if flagged and label:
+            self.tp += 1
+            self.level_ok += flagged == level
+        elif flagged:
+            self.fp += 1
+        elif label:
+            self.fn += 1
+        else:
+            self.tn += 1
+
     @property
     def f1(self) -> float:
         p, r = self.precision, self.recall
@@ -56,22 +68,18 @@ def results() -> dict[str, Counts]:
         ots = next((v for v in verdicts if v.watch == "ots"), None)
         keys = ["all", row["lang"], "held-out" if row["id"].startswith("h-") else "rest"]
         for key in keys:
-            c = counts[key]
-            if ots and row["label"]:
-                c.tp += 1
-                c.level_ok += ots.level == row["level"]
-            elif ots:
-                c.fp += 1
-            elif row["label"]:
-                c.fn += 1
-            else:
-                c.tn += 1
-    print(f"\n{'set':<9}{'n':>5}{'P':>7}{'R':>7}{'F1':>7}{'level':>8}")
+            counts[key].add(ots.level if ots else None, row["label"], row["level"])
+    print_table(counts)
+    return counts
+
+
+def print_table(counts: dict[str, Counts], width: int = 9) -> None:
+    """One line per key ("all" first): size, precision, recall, F1, level accuracy."""
+    print(f"\n{'set':<{width}}{'n':>5}{'P':>7}{'R':>7}{'F1':>7}{'level':>8}")
     for key, c in sorted(counts.items(), key=lambda kv: (kv[0] != "all", kv[0])):
         n = c.tp + c.fp + c.fn + c.tn
         lvl = c.level_ok / c.tp if c.tp else 1.0
-        print(f"{key:<9}{n:>5}{c.precision:>7.3f}{c.recall:>7.3f}{c.f1:>7.3f}{lvl:>8.3f}")
-    return counts
+        print(f"{key:<{width}}{n:>5}{c.precision:>7.3f}{c.recall:>7.3f}{c.f1:>7.3f}{lvl:>8.3f}")
 
 
 def test_devset_shape() -> None:
