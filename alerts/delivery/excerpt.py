@@ -13,7 +13,8 @@ import re
 import unicodedata
 
 EXCERPT_LIMIT = 220  # characters of one excerpt, ellipses included
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？؟।])[\"'»”’)\]]*\s+|\n+")
+# after . ! ? (Arabic ؟, Devanagari ।) a space follows; after CJK 。！？ none does
+_SENTENCE_END = re.compile(r"(?<=[.!?؟।])[\"'»”’)\]]*\s+|(?<=[。！？])|\n+")
 _SPACES = re.compile(r"\s+")
 
 
