@@ -16,15 +16,20 @@ from pathlib import Path
 from crawler.crawl import crawl_site
 from crawler.errors import CrawlerError, HTTPStatusError
 from crawler.extract import extract_article
-from crawler.feeds import FeedEntry, ParsedFeed, discover_hub, parse_feed
+from crawler.feed_items import items_from_feed
+from crawler.feeds import discover_hub
 from crawler.fetch import Fetcher
 from crawler.health import adaptive_interval
 from crawler.language import detect_language
 from crawler.normalize import canonical_url
+from crawler.parsing import FeedParsing
 from crawler.store import ItemStore, now_utc
 from crawler.types import Item, Source
 
+__all__ = ["PollReport", "SiteCrawlOptions", "items_from_feed", "refresh_feed", "refresh_source"]
+
 log = logging.getLogger(__name__)
+_IN_THREAD = FeedParsing(workers=0)
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json;q=0.9, "
@@ -61,7 +66,11 @@ class SiteCrawlOptions:
 
 
 async def refresh_source(
-    source: Source, fetcher: Fetcher, store: ItemStore, site_options: SiteCrawlOptions
+    source: Source,
+    fetcher: Fetcher,
+    store: ItemStore,
+    site_options: SiteCrawlOptions,
+    parsing: FeedParsing | None = None,
 ) -> PollReport:
     """Refresh one source; the isolation boundary between sources.
 
@@ -71,7 +80,7 @@ async def refresh_source(
     """
     try:
         if source.type == "feed":
-            return await refresh_feed(source, fetcher, store)
+            return await refresh_feed(source, fetcher, store, parsing)
         return await refresh_site(source, store, site_options)
     except Exception as exc:  # isolation boundary: cause logged and recorded
         log.error(
@@ -97,7 +106,9 @@ async def refresh_source(
             return PollReport(source.name, ok=False, error=str(wrapped), error_kind=wrapped.kind)
 
 
-async def refresh_feed(source: Source, fetcher: Fetcher, store: ItemStore) -> PollReport:
+async def refresh_feed(
+    source: Source, fetcher: Fetcher, store: ItemStore, parsing: FeedParsing | None = None
+) -> PollReport:
     state = store.feed_state(source.name)
     try:
         result = await fetcher.get(
@@ -109,10 +120,12 @@ async def refresh_feed(source: Source, fetcher: Fetcher, store: ItemStore) -> Po
                 source.name, items_new=0, next_poll_at=next_poll, keep_validators=True
             )
             return PollReport(source.name, ok=True, not_modified=True, next_poll_at=next_poll)
-        # Parsing, normalizing and storing run in a thread: a huge feed must not freeze the
-        # daemon's loop (other polls, WebSub pushes, /health, a stop request).
-        feed = await asyncio.to_thread(parse_feed, result.content, result.url, result.headers)
-        candidates = (await asyncio.to_thread(items_from_feed, feed, source))[:MAX_ENTRIES]
+        # Parsing and normalizing run in a worker process (or a thread), storing in a thread:
+        # a huge feed must not freeze the daemon's loop (other polls, WebSub pushes, /health).
+        parsed = await (parsing or _IN_THREAD).parse(
+            result.content, result.url, result.headers, source, MAX_ENTRIES
+        )
+        feed, candidates = parsed.feed, list(parsed.items)
         known = await asyncio.to_thread(store.known_urls, [item.url for item in candidates])
         fresh = [item for item in candidates if item.url not in known]
         if source.enrich:
@@ -125,7 +138,7 @@ async def refresh_feed(source: Source, fetcher: Fetcher, store: ItemStore) -> Po
             etag=result.etag,
             last_modified=result.last_modified,
             next_poll_at=next_poll,
-            empty=not feed.entries,
+            empty=parsed.entries == 0,
         )
         if feed.warning:
             log.info(
@@ -194,26 +207,6 @@ def _failed(source: Source, store: ItemStore, exc: CrawlerError) -> PollReport:
     )
     return PollReport(
         source.name, ok=False, error=message, error_kind=exc.kind, next_poll_at=next_poll
-    )
-
-
-def items_from_feed(feed: ParsedFeed, source: Source) -> list[Item]:
-    """Normalized items of a parsed feed, whether polled or pushed (WebSub)."""
-    return [_to_item(entry, feed, source) for entry in feed.entries]
-
-
-def _to_item(entry: FeedEntry, feed: ParsedFeed, source: Source) -> Item:
-    declared = entry.lang or feed.lang or source.lang
-    lang, confidence = detect_language(f"{entry.title}. {entry.summary}", declared=declared)
-    return Item(
-        url=entry.url,
-        title=entry.title,
-        summary=entry.summary,
-        source=source.name,
-        published=entry.published or now_utc(),
-        lang=lang,
-        lang_confidence=confidence,
-        author=entry.author,
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
@@ -92,6 +93,15 @@ items = Table(
     Column("fetched_at", UTCDateTime, nullable=False, index=True),
     # The feed link when it redirected elsewhere: polls recognise the item by it too.
     Column("alias", Text, index=True),
+    # The SimHash cut into four 16-bit bands (crawler.stories.bands), each indexed: a new item
+    # finds its near copies by equality on them instead of reading every recent fingerprint.
+    # NULL when the item has no fingerprint (too short to cluster).
+    Column("band0", Integer, index=True),
+    Column("band1", Integer, index=True),
+    Column("band2", Integer, index=True),
+    Column("band3", Integer, index=True),
+    # A source's recent items (publishing statistics after every poll) without a scan.
+    Index("ix_items_source_fetched_at", "source", "fetched_at"),
 )
 
 websub_subscriptions = Table(

@@ -58,6 +58,7 @@ class Item:
     story: str | None = None  # story-cluster key; same value = same story across outlets
     fetched_at: datetime | None = None
     alias: str | None = None  # the feed link, when it redirected to `url`: known by either
+    simhash: int | None = None  # story fingerprint; computed where the feed is parsed, or at store
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from alerts.delivery.outbox import (
@@ -21,6 +23,7 @@ from alerts.delivery.routing import Route
 from alerts.flagging.classify import ClassifyReport, classify_pending
 from crawler.errors import CrawlerError
 from crawler.fetch import Fetcher
+from crawler.parsing import FeedParsing
 from crawler.refresh import PollReport, SiteCrawlOptions, refresh_source
 from crawler.store import SourceProblem, now_utc
 from crawler.types import Source
@@ -30,6 +33,9 @@ from otswatch.app import App
 from otswatch.logs import about
 
 log = logging.getLogger(__name__)
+
+POLL_CONCURRENCY = 32  # sources polled at once in one cycle
+PER_HOST_CONCURRENCY = 4  # requests at once to one host: polite to sites with many feeds
 
 
 @dataclass(frozen=True)
@@ -50,16 +56,20 @@ def site_options(app: App) -> SiteCrawlOptions:
     )
 
 
-async def poll(app: App, fetcher: Fetcher, source: Source) -> PollReport:
+async def poll(
+    app: App, fetcher: Fetcher, source: Source, parsing: FeedParsing | None = None
+) -> PollReport:
     with about(source=source.name):
         began = time.monotonic()
-        report = await _poll(app, fetcher, source)
+        report = await _poll(app, fetcher, source, parsing)
         metrics.observe_poll(report, source.type, time.monotonic() - began)
         return report
 
 
-async def _poll(app: App, fetcher: Fetcher, source: Source) -> PollReport:
-    report = await refresh_source(source, fetcher, app.items, site_options(app))
+async def _poll(
+    app: App, fetcher: Fetcher, source: Source, parsing: FeedParsing | None
+) -> PollReport:
+    report = await refresh_source(source, fetcher, app.items, site_options(app), parsing)
     if report.ok and report.hub and report.topic and app.settings.public_url:
         await ensure_subscription(app, fetcher, source, report.hub, report.topic)
     if report.ok:
@@ -91,14 +101,23 @@ async def ensure_subscription(
 
 
 async def poll_all(
-    app: App, fetcher: Fetcher, sources: list[Source], concurrency: int = 4
+    app: App,
+    fetcher: Fetcher,
+    sources: list[Source],
+    concurrency: int = POLL_CONCURRENCY,
+    parsing: FeedParsing | None = None,
 ) -> list[PollReport]:
+    """Poll every source, `concurrency` at a time and at most PER_HOST_CONCURRENCY per host:
+    at 50 ms a response, 1,000 feeds four at a time took 12 s of waiting alone."""
     limit = asyncio.Semaphore(concurrency)
+    per_host: dict[str, asyncio.Semaphore] = defaultdict(
+        lambda: asyncio.Semaphore(PER_HOST_CONCURRENCY)
+    )
 
     async def one(source: Source) -> PollReport:
-        async with limit:
+        async with per_host[urlsplit(source.url).netloc.lower()], limit:
             try:
-                return await poll(app, fetcher, source)
+                return await poll(app, fetcher, source, parsing)
             except Exception as exc:  # one source's bug must not end the cycle for the others
                 log.exception("source %s: poll failed unexpectedly", source.name)
                 return PollReport(source.name, ok=False, error=f"{type(exc).__name__}: {exc}")
@@ -195,8 +214,11 @@ async def _send_digest(
 async def run_once(app: App, *, digest: bool = True) -> CycleReport:
     """One full cycle: poll every enabled source, classify, alert, and (optionally) digest now."""
     sources = [s for s in app.config.sources if s.enabled]
-    async with Fetcher(app.fetch_policy) as fetcher:
-        polls = await poll_all(app, fetcher, sources)
+    async with (
+        Fetcher(app.fetch_policy) as fetcher,
+        FeedParsing.for_feeds(sum(s.type == "feed" for s in sources)) as parsing,
+    ):
+        polls = await poll_all(app, fetcher, sources, parsing=parsing)
     await check_sources(app)
     classified, outcomes = await classify_and_alert(app)
     all_outcomes = list(outcomes)

@@ -31,6 +31,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.fetch import Fetcher
+from crawler.parsing import FeedParsing
 from crawler.store import now_utc
 from crawler.types import Source
 from otswatch import metrics, systemd
@@ -68,6 +69,7 @@ class Daemon:
         self._tasks: set[asyncio.Task[object]] = set()
         self._scheduler: AsyncIOScheduler | None = None
         self._fetcher: Fetcher | None = None
+        self._parsing: FeedParsing | None = None
         self._http: asyncio.Server | None = None
         self._fingerprint: tuple[tuple[str, int, int], ...] = ()
         self._watchdog: asyncio.Task[None] | None = None
@@ -81,6 +83,8 @@ class Daemon:
         loop.add_signal_handler(signal.SIGHUP, lambda: self.app.spawn(self.reload("SIGHUP")))
         self._fingerprint = self._config_fingerprint()
         self._fetcher = Fetcher(self.app.fetch_policy)
+        feeds = [s for s in self.app.config.sources if s.enabled and s.type == "feed"]
+        self._parsing = FeedParsing.for_feeds(len(feeds))
         self._scheduler = AsyncIOScheduler(timezone="UTC")  # created inside the running loop
         self._scheduler.add_listener(
             self._on_job_event, EVENT_JOB_SUBMITTED | EVENT_JOB_EXECUTED | EVENT_JOB_ERROR
@@ -270,7 +274,7 @@ class Daemon:
         when = now_utc() + source.interval
         try:
             if self.app.leases.acquire(source.name, source.interval * 0.9):
-                report = await poll(self.app, self._fetcher, source)
+                report = await poll(self.app, self._fetcher, source, self._parsing)
                 when = report.next_poll_at or when
                 if report.items_new:
                     alert_soon(self.app)
@@ -352,6 +356,8 @@ class Daemon:
             self._scheduler.shutdown(wait=False)
         if self._fetcher is not None:
             await self._fetcher.aclose()
+        if self._parsing is not None:
+            self._parsing.close()
         self.app.engine.dispose()
         log.info("otswatch stopped")
 

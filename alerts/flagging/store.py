@@ -37,32 +37,37 @@ class FlagStore:
     def save_classifications(
         self, results: Sequence[tuple[Item, Sequence[Verdict]]], watchlist_version: str
     ) -> int:
-        """Mark items classified and create their flags in one transaction; returns flags made."""
-        made = 0
+        """Mark items classified and create their flags in one transaction; returns flags made.
+
+        Two multi-row INSERTs for the whole batch: row-at-a-time inserts were a round trip per
+        item and per flag, most of the cost of classifying a cold round of 20,000 items."""
         now = now_utc()
+        marks = []
+        made = []
+        for item, verdicts in results:
+            assert item.id is not None
+            marks.append(
+                {"item_id": item.id, "classified_at": now, "watchlist_version": watchlist_version}
+            )
+            made += [
+                {
+                    "item_id": item.id,
+                    "watch": verdict.watch,
+                    "level": verdict.level,
+                    "score": verdict.score,
+                    "evidence": evidence_to_json(verdict.evidence),
+                    "flagged_at": now,
+                }
+                for verdict in verdicts
+                if verdict.flagged and verdict.level is not None and verdict.watch is not None
+            ]
+        if not marks:
+            return 0
         with self.engine.begin() as conn:
-            for item, verdicts in results:
-                assert item.id is not None
-                conn.execute(
-                    insert(classifications).values(
-                        item_id=item.id, classified_at=now, watchlist_version=watchlist_version
-                    )
-                )
-                for verdict in verdicts:
-                    if not verdict.flagged or verdict.level is None or verdict.watch is None:
-                        continue
-                    conn.execute(
-                        insert(flags).values(
-                            item_id=item.id,
-                            watch=verdict.watch,
-                            level=verdict.level,
-                            score=verdict.score,
-                            evidence=evidence_to_json(verdict.evidence),
-                            flagged_at=now,
-                        )
-                    )
-                    made += 1
-        return made
+            conn.execute(insert(classifications), marks)
+            if made:
+                conn.execute(insert(flags), made)
+        return len(made)
 
     def flag_counts(self) -> dict[tuple[str, str], int]:
         """Stored flags by (watch, level): one grouped query, for metrics."""

@@ -1,0 +1,55 @@
+"""Opening the database the crawler shares with the rest of otswatch (one engine per process)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from crawler.schema import metadata
+
+
+def make_engine(url: str) -> Engine:
+    """An engine a daemon and a crawl child can share (SQLite: WAL + busy timeout)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            # WAL with synchronous=NORMAL never corrupts the database; a power cut may lose the
+            # last commits, which the next poll fetches again. With FULL every one of the
+            # thousand commits of a poll round waited for the disk.
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def create_schema(engine: Engine) -> None:
+    """Tables straight from the metadata, for tests; the daemon runs the Alembic migrations."""
+    metadata.create_all(engine)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: Any) -> datetime | None:
+    """Aggregates bypass the column type, so re-attach UTC (SQLite returns text or naive)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -1,0 +1,58 @@
+"""From a feed's bytes to the items to store: parse, normalize, identify the language, and
+fingerprint for story clustering. Pure CPU work with no shared state, so that it can run in a
+worker process (crawler.parsing) as well as in the daemon's own."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from crawler import stories
+from crawler.database import now_utc
+from crawler.feeds import FeedEntry, ParsedFeed, parse_feed
+from crawler.language import detect_language
+from crawler.types import Item, Source
+
+
+@dataclass(frozen=True)
+class FeedItems:
+    """A parsed feed (its entries dropped: `items` carries them, normalized) and its items."""
+
+    feed: ParsedFeed
+    items: tuple[Item, ...]
+    entries: int  # entries the feed had, before `limit`
+
+
+def feed_items(
+    content: bytes, url: str, headers: Mapping[str, str], source: Source, limit: int
+) -> FeedItems:
+    """Parse a fetched feed into at most `limit` items (feeds list the newest first), each with
+    its SimHash. Raises the crawler.errors ParseError family, as parse_feed does."""
+    feed = parse_feed(content, url, dict(headers))
+    normalized = [_fingerprinted(item) for item in items_from_feed(feed, source)[:limit]]
+    return FeedItems(replace(feed, entries=()), tuple(normalized), len(feed.entries))
+
+
+def items_from_feed(feed: ParsedFeed, source: Source) -> list[Item]:
+    """Normalized items of a parsed feed, whether polled or pushed (WebSub)."""
+    return [_to_item(entry, feed, source) for entry in feed.entries]
+
+
+def _to_item(entry: FeedEntry, feed: ParsedFeed, source: Source) -> Item:
+    declared = entry.lang or feed.lang or source.lang
+    lang, confidence = detect_language(f"{entry.title}. {entry.summary}", declared=declared)
+    return Item(
+        url=entry.url,
+        title=entry.title,
+        summary=entry.summary,
+        source=source.name,
+        published=entry.published or now_utc(),
+        lang=lang,
+        lang_confidence=confidence,
+        author=entry.author,
+    )
+
+
+def _fingerprinted(item: Item) -> Item:
+    text = stories.fingerprint_text(item.title, item.summary, item.text)
+    return replace(item, simhash=stories.simhash(text))

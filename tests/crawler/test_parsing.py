@@ -1,0 +1,59 @@
+"""Feed parsing in worker processes gives what parsing in a thread gives, errors included."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from crawler import stories
+from crawler.errors import NotAFeedError
+from crawler.parsing import POOL_MIN_FEEDS, FeedParsing
+from crawler.types import Source
+from tests.fakes.http import rss
+
+SOURCE = Source("kz", "http://127.0.0.1/rss", "feed")
+FEED = rss(
+    *(
+        (
+            f"http://127.0.0.1/{n}",
+            f"Turkic summit item {n}",
+            f"Leaders met in Astana, part {n}. " * 3,
+        )
+        for n in range(30)
+    ),
+    ttl=30,
+)
+
+
+def test_worker_processes_parse_like_a_thread_and_carry_errors_back() -> None:
+    async def go() -> None:
+        async with FeedParsing(workers=0) as threads, FeedParsing(workers=2) as processes:
+            here = await threads.parse(FEED, SOURCE.url, {}, SOURCE, 25)
+            there = await asyncio.gather(
+                *(processes.parse(FEED, SOURCE.url, {}, SOURCE, 25) for _ in range(4))
+            )
+            assert all(result == here for result in there)
+            with pytest.raises(NotAFeedError, match="HTML page"):
+                await processes.parse(b"<html><body>hi</body></html>", SOURCE.url, {}, SOURCE, 25)
+
+    asyncio.run(go())
+
+
+def test_items_arrive_with_their_fingerprint_and_the_feed_keeps_its_hints() -> None:
+    async def go() -> None:
+        async with FeedParsing(workers=0) as threads:
+            parsed = await threads.parse(FEED, SOURCE.url, {}, SOURCE, 25)
+        assert parsed.entries == 30 and len(parsed.items) == 25
+        assert parsed.feed.ttl_minutes == 30 and parsed.feed.entries == ()
+        first = parsed.items[0]
+        assert first.simhash == stories.simhash(
+            stories.fingerprint_text(first.title, first.summary, first.text)
+        )
+
+    asyncio.run(go())
+
+
+def test_small_cycles_parse_in_a_thread() -> None:
+    assert FeedParsing.for_feeds(POOL_MIN_FEEDS - 1).workers == 0
+    assert FeedParsing.for_feeds(POOL_MIN_FEEDS).workers >= 1
