@@ -9,7 +9,10 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from crawler.clock import now_utc
 from crawler.schema import metadata
+
+__all__ = ["as_utc", "create_schema", "make_engine", "now_utc"]
 
 
 def make_engine(url: str) -> Engine:
@@ -39,10 +42,6 @@ def make_engine(url: str) -> Engine:
 def create_schema(engine: Engine) -> None:
     """Tables straight from the metadata, for tests; the daemon runs the Alembic migrations."""
     metadata.create_all(engine)
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 def as_utc(value: Any) -> datetime | None:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from crawler import stories
-from crawler.database import now_utc
+from crawler.clock import now_utc
 from crawler.feeds import FeedEntry, ParsedFeed, parse_feed
 from crawler.language import detect_language
 from crawler.types import Item, Source

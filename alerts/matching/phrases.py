@@ -32,8 +32,11 @@ _GAP = r"[^\w.,;:!?()\[\]]{1,4}"  # between words of a phrase: spaces, quotes, a
 # Word boundaries: a letter or digit of the same kind of script may not touch the match, but a
 # Chinese, Japanese or Korean character may ("TURKPA成员国" has TURKPA as a word).
 _CJK = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
-_LEFT = rf"(?<![^\W_{_CJK}])"
-_RIGHT = rf"(?![^\W_{_CJK}])"
+# Written as "not a letter or digit, or else CJK" rather than as one negated class with the CJK
+# ranges inside: the same test, but re compiles that class by walking all 27,000 code points
+# (44 ms a phrase; the bundled watch-list took 8 s to compile at every start).
+_LEFT = rf"(?:(?<![^\W_])|(?<=[{_CJK}]))"
+_RIGHT = rf"(?:(?![^\W_])|(?=[{_CJK}]))"
 
 
 def _stem(word: str, lang: str) -> str:

@@ -1,0 +1,239 @@
+"""Poll rounds against a local feed farm, otswatch beside its peers: `python benchmarks/bench_poll.py`.
+
+Starts benchmarks/feed_farm.py (1,000 feeds x 20 items by default), then for each tool runs a
+cold round (empty store), a warm round and a steady round, 10% of the feeds publishing two new
+items before each of the last two. otswatch runs as a user runs it, `otswatch run --once
+--no-digest`, one process per round on one SQLite database; the peers are a naive sequential
+feedparser loop (benchmarks/peers.py) and newsboat (`-x reload`) when installed. For every
+round it prints wall and CPU seconds (the process and its children, e.g. parsing workers), the
+farm's count of feed requests and 304s, new items, and the peak RSS of the largest process.
+
+`--preload 200000` first stores that many items (published over the last week, clustered and
+classified, through otswatch's own store) before the rounds, to show that a round costs what
+its new items cost; `--feeds 5000` with it is the large mode of issue 12. `--latency-ms 50`
+delays every farm response. `--tools otswatch` skips the peers. Note the load (uptime) printed
+first: the machine is shared, so compare tools within one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.feed_farm import feed_urls  # noqa: E402
+
+OTSWATCH = Path(sys.executable).parent / "otswatch"
+
+
+@dataclass
+class Round:
+    tool: str
+    name: str
+    wall: float
+    cpu: float
+    requests: int
+    not_modified: int
+    new_items: int
+    peak_rss_mb: float
+
+
+def farm_call(port: int, path: str, method: str = "GET") -> dict[str, int]:
+    request = urllib.request.Request(f"http://127.0.1.1:{port}{path}", method=method)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        result: dict[str, int] = json.loads(response.read())
+        return result
+
+
+def measured(command: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
+    """Run a command; wall seconds, CPU seconds (with its children) and peak RSS in MB."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    out = (process.stdout.read() if process.stdout else "") + (
+        process.stderr.read() if process.stderr else ""
+    )
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{command[0]} failed ({process.returncode}):\n{out[-3000:]}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out
+
+
+def otswatch_setup(work: Path, urls: list[str]) -> tuple[dict[str, str], Path]:
+    config = work / "config"
+    config.mkdir()
+    shutil.copy(ROOT / "config" / "watchlist.yaml", config / "watchlist.yaml")
+    (config / "otswatch.yaml").write_text("allow_private_networks: true\nfetch_timeout: 30s\n")
+    (config / "destinations.yaml").write_text("destinations: []\nroutes: []\n")
+    (config / "sources.yaml").write_text(
+        "sources:\n"
+        + "".join(
+            f"  - {{name: outlet-{n}, url: '{url}', type: feed, interval: 5m, enrich: false}}\n"
+            for n, url in enumerate(urls)
+        )
+    )
+    env = {
+        **os.environ,
+        "OTSWATCH_CONFIG_DIR": str(config),
+        "OTSWATCH_DATA_DIR": str(work / "data"),
+        "OTSWATCH_LOG_LEVEL": "WARNING",
+    }
+    return env, work / "data" / "otswatch.db"
+
+
+def count_items(database: Path) -> int:
+    import sqlite3
+
+    if not database.exists():
+        return 0
+    with sqlite3.connect(database) as conn:
+        return int(conn.execute("SELECT count(*) FROM items").fetchone()[0])
+
+
+def run_tool(
+    tool: str, urls: list[str], port: int, work: Path, args: argparse.Namespace
+) -> list[Round]:
+    work.mkdir()
+    if tool == "otswatch":
+        env, database = otswatch_setup(work, urls)
+        command = [str(OTSWATCH), "run", "--once", "--no-digest"]
+        if args.preload:
+            print(f"  preloading {args.preload} items ...", flush=True)
+            # In a child process: this one stays small, so that the rounds' peak RSS (inherited
+            # by a fork until exec) is that of the tools, not of a bench holding a store.
+            wall, cpu, rss, _ = measured(
+                [
+                    sys.executable,
+                    str(ROOT / "benchmarks" / "preload.py"),
+                    str(args.preload),
+                    str(len(urls)),
+                ],
+                env,
+            )
+            print(f"  preloaded in {wall:.0f} s ({cpu:.0f} s CPU, {rss:.0f} MB)", flush=True)
+    elif tool == "naive":
+        env, database = dict(os.environ), work / "naive.db"
+        (work / "urls").write_text("\n".join(urls))
+        command = [
+            sys.executable,
+            str(ROOT / "benchmarks" / "peers.py"),
+            str(work / "urls"),
+            str(database),
+        ]
+    else:
+        env, database = dict(os.environ), work / "cache.db"
+        (work / "urls").write_text("\n".join(urls) + "\n")
+        (work / "config").write_text("reload-threads 1\ndownload-timeout 30\n")
+        command = [
+            "newsboat",
+            "-u",
+            str(work / "urls"),
+            "-c",
+            str(database),
+            "-C",
+            str(work / "config"),
+            "-x",
+            "reload",
+        ]
+    rounds = []
+    for number, name in enumerate(("cold", "warm", "steady")):
+        if number:
+            farm_call(port, f"/__advance?fraction=0.1&seed={number}", "POST")
+        before = count_items(database) if tool != "newsboat" else newsboat_items(database)
+        farm_call(port, "/__reset", "POST")
+        wall, cpu, rss, _ = measured(command, env)
+        stats = farm_call(port, "/__stats")
+        after = count_items(database) if tool != "newsboat" else newsboat_items(database)
+        rounds.append(
+            Round(
+                tool, name, wall, cpu, stats["requests"], stats["not_modified"], after - before, rss
+            )
+        )
+        print(f"  {format_round(rounds[-1])}", flush=True)
+    return rounds
+
+
+def newsboat_items(database: Path) -> int:
+    import sqlite3
+
+    if not database.exists():
+        return 0
+    with sqlite3.connect(database) as conn:
+        return int(conn.execute("SELECT count(*) FROM rss_item").fetchone()[0])
+
+
+def format_round(r: Round) -> str:
+    return (
+        f"{r.tool:9} {r.name:6} wall {r.wall:6.2f} s  cpu {r.cpu:6.2f} s  requests {r.requests:5}"
+        f"  304s {r.not_modified:5}  new {r.new_items:6}  peak RSS {r.peak_rss_mb:5.0f} MB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--feeds", type=int, default=1000)
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--preload", type=int, default=0, help="items stored before the rounds")
+    parser.add_argument("--tools", default="otswatch,naive,newsboat")
+    parser.add_argument("--port", type=int, default=8931)
+    args = parser.parse_args()
+    print(
+        f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}, cores {os.cpu_count()}, "
+        f"{args.feeds} feeds, latency {args.latency_ms:g} ms, preload {args.preload}",
+        flush=True,
+    )
+    tools = [t for t in args.tools.split(",") if t != "newsboat" or shutil.which("newsboat")]
+    if "newsboat" in args.tools and "newsboat" not in tools:
+        print("newsboat is not installed (apt-get install newsboat): skipped")
+    results: list[Round] = []
+    with tempfile.TemporaryDirectory(prefix="bench-poll-") as tmp:
+        for tool in tools:
+            farm = subprocess.Popen(
+                [
+                    sys.executable,
+                    str(ROOT / "benchmarks" / "feed_farm.py"),
+                    "--feeds",
+                    str(args.feeds),
+                    "--port",
+                    str(args.port),
+                    "--latency-ms",
+                    str(args.latency_ms),
+                ],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            try:
+                assert farm.stdout is not None
+                farm.stdout.readline()  # "farm ready"
+                print(f"{tool}:", flush=True)
+                results += run_tool(
+                    tool, feed_urls(args.feeds, args.port), args.port, Path(tmp) / tool, args
+                )
+            finally:
+                farm.terminate()
+                farm.wait()
+    print("\n| tool | round | wall s | CPU s | requests | 304s | new items | peak RSS MB |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in results:
+        print(
+            f"| {r.tool} | {r.name} | {r.wall:.2f} | {r.cpu:.2f} | {r.requests} | "
+            f"{r.not_modified} | {r.new_items} | {r.peak_rss_mb:.0f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
