@@ -1,7 +1,7 @@
 """Story index: the SimHash in four indexed 16-bit bands; items by source and fetch time
 
 Revision ID: 0006_pollperf
-Revises: 0007_faults
+Revises: 0009_instant
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_pollperf"
-down_revision: str | None = "0007_faults"
+down_revision: str | None = "0009_instant"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
