@@ -34,9 +34,15 @@ def make_engine(url: str) -> Engine:
             # thousand commits of a poll round waited for the disk.
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+            # SQLite's lower() and LIKE fold ASCII only; search needs Cyrillic, Turkish...
+            dbapi_conn.create_function("casefold", 1, _casefold, deterministic=True)
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _casefold(value: object) -> str | None:
+    return value.casefold() if isinstance(value, str) else None
 
 
 def create_schema(engine: Engine) -> None:

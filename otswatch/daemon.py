@@ -45,9 +45,10 @@ from otswatch.cycle import (
     poll,
     send_digest,
 )
-from otswatch.http import serve
 from otswatch.jobwatch import JobWatch
 from otswatch.listen import listen_for_items, listens
+from otswatch.web.application import build_web_app
+from otswatch.web.server import WebServer, serve
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ class Daemon:
         self._scheduler: AsyncIOScheduler | None = None
         self._fetcher: Fetcher | None = None
         self._parsing: FeedParsing | None = None
-        self._http: asyncio.Server | None = None
+        self._http: WebServer | None = None
         self._fingerprint: tuple[tuple[str, int, int], ...] = ()
         self._watchdog: asyncio.Task[None] | None = None
         self._jobwatch = JobWatch(app)
@@ -97,11 +98,11 @@ class Daemon:
                 listen_for_items(self.app.settings.database, lambda: alert_soon(self.app))
             )
         try:
-            self._http = await serve(self.app, self.app.settings.http_addr)
+            web = build_web_app(self.app, reload=self.reload)
+            self._http = await serve(web, self.app.settings.http_addr)
+            log.info("web page on http://%s/ (health on /health)", self._http.address)
         except OSError as exc:  # a busy port must not keep the monitor from running
-            log.warning(
-                "health endpoint off: cannot listen on %s: %s", self.app.settings.http_addr, exc
-            )
+            log.warning("web page off: cannot listen on %s: %s", self.app.settings.http_addr, exc)
         systemd.ready(self._status_line())
         interval = systemd.watchdog_interval()
         if interval is not None:  # not app.spawn: stop must not wait for a loop without end
@@ -340,6 +341,7 @@ class Daemon:
             self._watchdog.cancel()
         if self._http is not None:
             self._http.close()
+            self.app.spawn(self._http.wait_closed())  # awaited with the other running work
         if self._listener is not None:
             self._listener.cancel()
             await asyncio.wait([self._listener], timeout=CANCEL_GRACE)

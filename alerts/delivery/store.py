@@ -245,3 +245,22 @@ class DeliveryStore:
             )
             for row in sorted(rows, key=lambda r: r.id)
         ]
+
+    def deliveries_for_items(self, item_ids: Sequence[int]) -> list[Delivery]:
+        """Every delivery that carried one of these items (a story's delivery history)."""
+        if not item_ids:
+            return []
+        carrying = select(delivery_items.c.delivery_id).where(
+            delivery_items.c.item_id.in_(list(item_ids))
+        )
+        return self._deliveries(deliveries.c.id.in_(carrying))
+
+    def retry_failed(self, delivery_id: int) -> bool:
+        """Make a failed delivery due again now (the web page's "retry"); False when not failed."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(deliveries)
+                .where(deliveries.c.id == delivery_id, deliveries.c.status == "failed")
+                .values(status="pending", next_attempt_at=now_utc())
+            )
+        return result.rowcount == 1

@@ -123,6 +123,47 @@ class FlagStore:
             for row in rows
         ]
 
+    def recent_flags(
+        self,
+        *,
+        watch: str | None = None,
+        level: Level | None = None,
+        lang: str | None = None,
+        source: str | None = None,
+        since: datetime | None = None,
+        item_ids: Sequence[int] | None = None,
+        story: str | None = None,
+        limit: int = 200,
+    ) -> list[FlaggedItem]:
+        """Flags newest first (by publication), for the page and the feeds."""
+        query = (
+            select(items, flags.c.watch, flags.c.level, flags.c.score)
+            .add_columns(flags.c.evidence, flags.c.flagged_at)
+            .join(flags, flags.c.item_id == items.c.id)
+            .order_by(items.c.published.desc(), flags.c.score.desc())
+            .limit(limit)
+        )
+        conditions = [
+            (watch, flags.c.watch),
+            (level, flags.c.level),
+            (lang, items.c.lang),
+            (source, items.c.source),
+            (story, items.c.story),
+        ]
+        for value, column in conditions:
+            if value is not None:
+                query = query.where(column == value)
+        if since is not None:
+            query = query.where(items.c.published >= since)
+        if item_ids is not None:
+            query = query.where(items.c.id.in_(list(item_ids)))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [
+            FlaggedItem(item=item_from_row(row._mapping), flag=_flag_from_row(row._mapping))
+            for row in rows
+        ]
+
     def items_in_stories(self, story_keys: Sequence[str]) -> dict[str, list[Item]]:
         found: dict[str, list[Item]] = {}
         if not story_keys:

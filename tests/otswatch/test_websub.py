@@ -17,8 +17,9 @@ from otswatch.app import build_app
 from otswatch.config import load_config
 from otswatch.cycle import poll
 from otswatch.demo.servers import WebhookSink, free_port
-from otswatch.http import serve
 from otswatch.settings import Settings
+from otswatch.web.application import build_web_app
+from otswatch.web.server import serve
 from tests.fakes.config import feed_source, write_config
 from tests.fakes.http import FakeServer, Route
 
@@ -55,7 +56,7 @@ def test_push_delivery_from_a_hub(fake_server: FakeServer, tmp_path: Path) -> No
         app = build_app(settings, config=load_config(config))
 
         async def scenario() -> None:
-            server = await serve(app, address)
+            server = await serve(build_web_app(app), address)
             try:
                 async with Fetcher(app.fetch_policy) as fetcher:
                     await poll(app, fetcher, app.config.sources[0])
@@ -120,6 +121,7 @@ def test_push_delivery_from_a_hub(fake_server: FakeServer, tmp_path: Path) -> No
                     await asyncio.sleep(0.1)
             finally:
                 server.close()
+                await server.wait_closed()
                 await asyncio.gather(*app.background, return_exceptions=True)
 
         asyncio.run(scenario())

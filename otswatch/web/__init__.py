@@ -1,0 +1,1 @@
+"""The web page, feeds and API the daemon serves (Starlette on uvicorn)."""
