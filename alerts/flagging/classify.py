@@ -4,7 +4,7 @@ watch-list version, and its flags are written in the same transaction as its cla
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -67,3 +67,14 @@ def classify_pending(
     if items_done:
         log.info("classified %d new items: %d flags", items_done, flags_made)
     return ClassifyReport(items=items_done, flags=flags_made)
+
+
+def reclassify(
+    store: FlagStore, classifier: Classifier, watchlist_version: str, items: Sequence[Item]
+) -> ClassifyReport:
+    """Classify stored items again under an edited watch list: their flags are replaced, so
+    the pages show at once what the saved edit flags (new items follow the usual path)."""
+    results = [(item, classifier.classify_all(document_for(item))) for item in items]
+    made = store.replace_classifications(results, watchlist_version)
+    log.info("reclassified %d stored items under the edited watch list: %d flags", len(items), made)
+    return ClassifyReport(items=len(items), flags=made)

@@ -26,3 +26,17 @@ flags = Table(
     Column("flagged_at", UTCDateTime, nullable=False, index=True),
     UniqueConstraint("item_id", "watch", name="uq_flags_item_watch"),
 )
+
+# The analyst's corrections: "not relevant" on a flag, "should have matched" on any item.
+# One opinion per item and watch (the latest replaces the earlier); every backtest replays them.
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Column("watch", String(100), nullable=False),
+    Column("kind", String(20), nullable=False),  # not_relevant, should_match
+    Column("reason", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("item_id", "watch", name="uq_feedback_item_watch"),
+)

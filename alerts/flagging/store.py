@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, exists, func, insert, select
+from sqlalchemy import Engine, Select, delete, exists, func, insert, select
+from sqlalchemy.engine import Connection
 
 from alerts.flagging.schema import classifications, flags
 from alerts.matching.types import Evidence, Flag, Level, Verdict
@@ -41,33 +42,19 @@ class FlagStore:
 
         Two multi-row INSERTs for the whole batch: row-at-a-time inserts were a round trip per
         item and per flag, most of the cost of classifying a cold round of 20,000 items."""
-        now = now_utc()
-        marks = []
-        made = []
-        for item, verdicts in results:
-            assert item.id is not None
-            marks.append(
-                {"item_id": item.id, "classified_at": now, "watchlist_version": watchlist_version}
-            )
-            made += [
-                {
-                    "item_id": item.id,
-                    "watch": verdict.watch,
-                    "level": verdict.level,
-                    "score": verdict.score,
-                    "evidence": evidence_to_json(verdict.evidence),
-                    "flagged_at": now,
-                }
-                for verdict in verdicts
-                if verdict.flagged and verdict.level is not None and verdict.watch is not None
-            ]
-        if not marks:
-            return 0
         with self.engine.begin() as conn:
-            conn.execute(insert(classifications), marks)
-            if made:
-                conn.execute(insert(flags), made)
-        return len(made)
+            return _save(conn, results, watchlist_version)
+
+    def replace_classifications(
+        self, results: Sequence[tuple[Item, Sequence[Verdict]]], watchlist_version: str
+    ) -> int:
+        """Forget these items' classifications and flags, then save the new ones (one
+        transaction, so a reader never sees an item half reclassified)."""
+        ids = [item.id for item, _ in results if item.id is not None]
+        with self.engine.begin() as conn:
+            conn.execute(delete(flags).where(flags.c.item_id.in_(ids)))
+            conn.execute(delete(classifications).where(classifications.c.item_id.in_(ids)))
+            return _save(conn, results, watchlist_version)
 
     def flag_counts(self) -> dict[tuple[str, str], int]:
         """Stored flags by (watch, level): one grouped query, for metrics."""
@@ -174,6 +161,39 @@ class FlagStore:
                 item = item_from_row(row._mapping)
                 found.setdefault(item.story or "", []).append(item)
         return found
+
+
+def _save(
+    conn: Connection, results: Sequence[tuple[Item, Sequence[Verdict]]], watchlist_version: str
+) -> int:
+    """Two multi-row INSERTs for the whole batch: row-at-a-time inserts were a round trip per
+    item and per flag, most of the cost of classifying a cold round of 20,000 items."""
+    now = now_utc()
+    marks = []
+    made = []
+    for item, verdicts in results:
+        assert item.id is not None
+        marks.append(
+            {"item_id": item.id, "classified_at": now, "watchlist_version": watchlist_version}
+        )
+        made += [
+            {
+                "item_id": item.id,
+                "watch": verdict.watch,
+                "level": verdict.level,
+                "score": verdict.score,
+                "evidence": evidence_to_json(verdict.evidence),
+                "flagged_at": now,
+            }
+            for verdict in verdicts
+            if verdict.flagged and verdict.level is not None and verdict.watch is not None
+        ]
+    if not marks:
+        return 0
+    conn.execute(insert(classifications), marks)
+    if made:
+        conn.execute(insert(flags), made)
+    return len(made)
 
 
 def evidence_to_json(evidence: Sequence[Evidence]) -> str:

@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from alerts.delivery.render import safe_url
 from otswatch.app import App
 from otswatch.web.auth import AuthPolicy, checked_form, csrf_token, logged_in
 from otswatch.web.context import Reload, WebContext, web_context
@@ -41,10 +42,11 @@ def make_templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["safe_url"] = safe_url  # links only to http(s): no javascript: from a feed
     return Jinja2Templates(env=env)
 
 
-def render(request: Request, name: str, status_code: int = 200, **values: object) -> Response:
+def render(request: Request, template: str, status_code: int = 200, **values: object) -> Response:
     context = web_context(request)
     values.setdefault("title", "otswatch")
     values.update(
@@ -53,7 +55,7 @@ def render(request: Request, name: str, status_code: int = 200, **values: object
         login_enabled=context.auth.login_required,
         path=request.url.path,
     )
-    return context.templates.TemplateResponse(request, name, values, status_code=status_code)
+    return context.templates.TemplateResponse(request, template, values, status_code=status_code)
 
 
 def _safe_next(target: str) -> str:
@@ -118,6 +120,8 @@ def build_web_app(
     extra_routes: list[BaseRoute] | None = None,
 ) -> Starlette:
     policy = AuthPolicy.from_environ(app.environ if environ is None else environ)
+    from otswatch.web.api import api_routes
+    from otswatch.web.feeds import feed_routes
     from otswatch.web.pages import page_routes  # pages import this module's render()
 
     routes: list[BaseRoute] = [
@@ -125,6 +129,8 @@ def build_web_app(
         Route("/login", login_page, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),
         *page_routes(),
+        *feed_routes(),
+        *api_routes(),
         *(extra_routes or []),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
