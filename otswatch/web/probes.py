@@ -10,12 +10,11 @@ import asyncio
 import json
 import logging
 
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
-
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.store import now_utc
 from crawler.websub import WebSubStore, ingest_push, verify_intent
