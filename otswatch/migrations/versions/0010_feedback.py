@@ -1,7 +1,7 @@
 """The analyst's feedback on flags and items (the regression set of every backtest)
 
 Revision ID: 0010_feedback
-Revises: 0009_instant
+Revises: 0006_pollperf
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import crawler.schema
 
 revision: str = "0010_feedback"
-down_revision: str | None = "0009_instant"
+down_revision: str | None = "0006_pollperf"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
