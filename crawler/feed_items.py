@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from crawler import stories
 from crawler.clock import now_utc
@@ -46,7 +47,7 @@ def _to_item(entry: FeedEntry, feed: ParsedFeed, source: Source) -> Item:
         title=entry.title,
         summary=entry.summary,
         source=source.name,
-        published=entry.published or now_utc(),
+        published=_plausible(entry.published),
         lang=lang,
         lang_confidence=confidence,
         author=entry.author,
@@ -56,3 +57,15 @@ def _to_item(entry: FeedEntry, feed: ParsedFeed, source: Source) -> Item:
 def _fingerprinted(item: Item) -> Item:
     text = stories.fingerprint_text(item.title, item.summary, item.text)
     return replace(item, simhash=stories.simhash(text))
+
+
+MAX_FUTURE = timedelta(days=1)  # time zones and clock skew; beyond that a date is a lie
+
+
+def _plausible(published: datetime | None) -> datetime:
+    """A missing date or one far in the future (a year 9999 would top every digest for
+    ever) becomes the time we first saw the item."""
+    now = now_utc()
+    if published is None or published > now + MAX_FUTURE:
+        return now
+    return published

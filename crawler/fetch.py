@@ -24,6 +24,7 @@ from urllib.robotparser import RobotFileParser
 import httpx
 
 from crawler.addresses import is_public_address
+from crawler.decoding import BoundedBody, DecodingError
 from crawler.errors import (
     BlockedAddressError,
     ConnectError,
@@ -213,14 +214,7 @@ class Fetcher:
                         f"{url} is {int(declared):,} bytes, over the {self.policy.max_bytes:,} cap",
                         url=url,
                     )
-                body = bytearray()
-                async for chunk in response.aiter_bytes():
-                    body.extend(chunk)
-                    if len(body) > self.policy.max_bytes:
-                        raise TooLargeError(
-                            f"{url} sent more than the {self.policy.max_bytes:,}-byte cap", url=url
-                        )
-                return response, bytes(body)
+                return response, await self._read_body(url, response)
         except httpx.TimeoutException as exc:
             raise FetchTimeout(
                 f"timed out after {self.policy.timeout:g}s fetching {url} ({type(exc).__name__})",
@@ -232,6 +226,25 @@ class Fetcher:
             raise FetchError(f"redirect loop at {url}", url=url) from exc
         except httpx.HTTPError as exc:
             raise FetchError(f"{type(exc).__name__} fetching {url}: {exc}", url=url) from exc
+
+    async def _read_body(self, url: str, response: httpx.Response) -> bytes:
+        """The decoded body, refused as soon as it passes the cap (while inflating, too)."""
+        cap = self.policy.max_bytes
+        try:
+            body = BoundedBody(response.headers.get("content-encoding", ""), cap)
+            async for raw in response.aiter_raw():
+                if not body.feed(raw):
+                    raise TooLargeError(
+                        f"{url} sent more than the {cap:,}-byte cap"
+                        + (" once decompressed" if body.compressed else ""),
+                        url=url,
+                    )
+            content = body.finish()
+        except DecodingError as exc:
+            raise FetchError(f"{url}: {exc}", url=url) from exc
+        if body.over_cap:
+            raise TooLargeError(f"{url} sent more than the {cap:,}-byte cap", url=url)
+        return content
 
     def _result(self, url: str, response: httpx.Response, body: bytes) -> FetchResult:
         headers = {k.lower(): v for k, v in response.headers.items()}
