@@ -1,4 +1,5 @@
-"""Which IP addresses the SSRF guards may connect to, shared by httpx fetching and Scrapy.
+"""Which IP addresses the SSRF guards may connect to, shared by httpx fetching and Scrapy;
+the allow-list of non-public networks and host names a user trusts (pure: no network).
 
 `ipaddress.is_global` alone is not enough: IPv6 forms that carry an IPv4 address (IPv4-mapped,
 IPv4-compatible, 6to4, the NAT64 prefixes) count as global even when the IPv4 inside is
@@ -7,6 +8,9 @@ IPv4-compatible, 6to4, the NAT64 prefixes) count as global even when the IPv4 in
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Iterable
+from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address, IPv6Network
 
 _NAT64_PREFIXES = (
@@ -36,3 +40,64 @@ def is_public_address(ip: IPv4Address | IPv6Address) -> bool:
         if inner is not None:
             return is_public_address(inner)
     return ip.is_global and not ip.is_multicast
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+@dataclass(frozen=True)
+class AllowList:
+    """Non-public networks and host names a fetch may reach. `*.corp.example` takes subdomains."""
+
+    networks: tuple[IPNetwork, ...] = ()
+    hosts: frozenset[str] = frozenset()
+
+    @classmethod
+    def parse(cls, entries: Iterable[str]) -> AllowList:
+        """From config strings: `10.0.0.0/8`, `192.168.1.5`, `intranet.example`, `*.corp`.
+        Raises ValueError naming the entry that is neither a network nor a host name."""
+        networks: list[IPNetwork] = []
+        hosts: set[str] = set()
+        for raw in entries:
+            entry = str(raw).strip().lower()
+            try:
+                networks.append(ipaddress.ip_network(entry, strict=False))
+                continue
+            except ValueError:
+                pass
+            name = entry.removeprefix("*.")
+            labels = name.split(".")
+            if not name or not all(label and _label_ok(label) for label in labels):
+                raise ValueError(
+                    f"{raw!r} is neither a network (10.0.0.0/8, 192.168.1.5) "
+                    "nor a host name (intranet.example, *.corp.example)"
+                )
+            hosts.add(entry)
+        return cls(tuple(networks), frozenset(hosts))
+
+    def __or__(self, other: AllowList) -> AllowList:
+        return AllowList(self.networks + other.networks, self.hosts | other.hosts)
+
+    def __bool__(self) -> bool:
+        return bool(self.networks or self.hosts)
+
+    def permits(self, host: str, address: IPAddress) -> bool:
+        if is_public_address(address):
+            return True
+        if any(address.version == net.version and address in net for net in self.networks):
+            return True
+        return self._host_listed(host.lower().rstrip("."))
+
+    def _host_listed(self, host: str) -> bool:
+        if host in self.hosts:
+            return True
+        parts = host.split(".")
+        return any(f"*.{'.'.join(parts[i:])}" in self.hosts for i in range(1, len(parts)))
+
+
+def _label_ok(label: str) -> bool:
+    return len(label) <= 63 and all(ch.isalnum() or ch in "-_" for ch in label)
+
+
+EVERYWHERE = AllowList((ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0")))

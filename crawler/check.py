@@ -26,7 +26,7 @@ class CheckResult:
 
 async def check_source(source: Source, fetcher: Fetcher) -> CheckResult:
     try:
-        result = await fetcher.get(source.url)
+        result = await fetcher.get(source.url, allow=source.allow_private)
         if source.type == "feed":
             feed = parse_feed(result.content, result.url, result.headers)
             if not feed.entries:
@@ -46,7 +46,7 @@ async def check_source(source: Source, fetcher: Fetcher) -> CheckResult:
                 f"expected an HTML page, got {result.content_type}",
             )
         page = "an article" if looks_like_article(result.content, result.url) else "a listing page"
-        sitemaps = await fetcher.sitemaps(source.url)
+        sitemaps = await fetcher.sitemaps(source.url, allow=source.allow_private)
         extra = f", robots.txt lists {len(sitemaps)} sitemap(s)" if sitemaps else ""
         return CheckResult(
             source.name, source.url, True, "ok", f"start page reachable ({page}){extra}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
-import ipaddress
 import logging
 import re
 import socket
@@ -23,10 +22,9 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
-from crawler.addresses import is_public_address
+from crawler.addresses import EVERYWHERE, AllowList
 from crawler.decoding import BoundedBody, DecodingError
 from crawler.errors import (
-    BlockedAddressError,
     ConnectError,
     DNSError,
     FetchError,
@@ -36,6 +34,7 @@ from crawler.errors import (
     TLSError,
     TooLargeError,
 )
+from crawler.guard import PinnedTransport, allowing, checked_addresses
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +54,14 @@ class FetchPolicy:
     timeout: float = 20.0
     max_bytes: int = 10_000_000
     obey_robots: bool = True
-    allow_private_networks: bool = False  # the demo and tests serve from 127.0.0.1
+    # Non-public networks and host names every fetch may reach (otswatch.yaml allow_private);
+    # a source adds its own for its URL only (crawler.guard says who gets which list).
+    allow_private: AllowList = field(default_factory=AllowList)
+    allow_private_networks: bool = False  # every address: the demo and tests on 127.0.0.1
+
+    @property
+    def allowed(self) -> AllowList:
+        return EVERYWHERE if self.allow_private_networks else self.allow_private
 
 
 @dataclass(frozen=True)
@@ -98,7 +104,7 @@ class Fetcher:
     ) -> None:
         self.policy = policy
         self._client = httpx.AsyncClient(
-            transport=transport,
+            transport=transport or PinnedTransport(),
             timeout=httpx.Timeout(policy.timeout, connect=min(policy.timeout, 10.0)),
             headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"},
             follow_redirects=False,
@@ -123,15 +129,19 @@ class Fetcher:
         last_modified: str | None = None,
         accept: str = "*/*",
         check_robots: bool = True,
+        allow: AllowList | None = None,
     ) -> FetchResult:
         """GET with conditional headers; 304 comes back as `not_modified`, errors as FetchError.
+
+        `allow` is what a configured source may reach besides the global allow-list; it holds
+        for `url` and redirects on its host. Links taken from content pass None.
 
         httpx's timeout bounds each read, so a server trickling bytes could hold a fetch for
         as long as it likes; the whole fetch (redirects and robots.txt included) therefore
         also has a deadline of DEADLINE_FACTOR times the policy timeout.
         """
         async with self._deadline(url):
-            return await self._get(url, etag, last_modified, accept, check_robots)
+            return await self._get(url, etag, last_modified, accept, check_robots, allow)
 
     async def _get(
         self,
@@ -140,6 +150,7 @@ class Fetcher:
         last_modified: str | None,
         accept: str,
         check_robots: bool,
+        allow: AllowList | None,
     ) -> FetchResult:
         headers = {"Accept": accept}
         if etag:
@@ -147,11 +158,17 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         current = url
+        host = urlsplit(url).hostname
         for _hop in range(MAX_REDIRECTS + 1):
-            await self._guard(current)
-            if check_robots and self.policy.obey_robots and not await self.allowed(current):
+            reach = self._reach(allow if urlsplit(current).hostname == host else None)
+            await self._guard(current, reach)
+            if (
+                check_robots
+                and self.policy.obey_robots
+                and not await self.allowed(current, allow=reach)
+            ):
                 raise RobotsDisallowed(f"robots.txt forbids fetching {current}", url=current)
-            response, body = await self._send(current, headers)
+            response, body = await self._send(current, headers, reach)
             if response.is_redirect and "location" in response.headers:
                 current = urljoin(current, response.headers["location"])
                 continue
@@ -164,9 +181,11 @@ class Fetcher:
             return await self._post_form(url, form)
 
     async def _post_form(self, url: str, form: Mapping[str, str]) -> FetchResult:
-        await self._guard(url)
+        reach = self._reach(None)  # a hub named by a feed: content, the global list only
+        await self._guard(url, reach)
         try:
-            response = await self._client.post(url, data=dict(form))
+            with allowing(reach):
+                response = await self._client.post(url, data=dict(form))
         except httpx.TimeoutException as exc:
             raise FetchTimeout(
                 f"timed out after {self.policy.timeout:g}s posting to {url}", url=url
@@ -177,12 +196,12 @@ class Fetcher:
             raise FetchError(f"{type(exc).__name__} posting to {url}: {exc}", url=url) from exc
         return self._result(url, response, response.content)
 
-    async def allowed(self, url: str) -> bool:
-        entry = await self._robots_for(url)
+    async def allowed(self, url: str, *, allow: AllowList | None = None) -> bool:
+        entry = await self._robots_for(url, allow)
         return entry.parser is None or entry.parser.can_fetch(self.policy.user_agent, url)
 
-    async def sitemaps(self, url: str) -> list[str]:
-        return list((await self._robots_for(url)).sitemaps)
+    async def sitemaps(self, url: str, *, allow: AllowList | None = None) -> list[str]:
+        return list((await self._robots_for(url, allow)).sitemaps)
 
     # -- internals ---------------------------------------------------------------------------
     @contextlib.asynccontextmanager
@@ -201,20 +220,17 @@ class Fetcher:
                 url=url,
             ) from exc
 
-    async def _send(self, url: str, headers: dict[str, str]) -> tuple[httpx.Response, bytes]:
+    def _reach(self, allow: AllowList | None) -> AllowList:
+        return self.policy.allowed | allow if allow else self.policy.allowed
+
+    async def _send(
+        self, url: str, headers: dict[str, str], reach: AllowList
+    ) -> tuple[httpx.Response, bytes]:
         try:
-            async with self._client.stream("GET", url, headers=headers) as response:
-                declared = response.headers.get("content-length", "").strip()
-                if (
-                    declared.isascii()
-                    and declared.isdigit()
-                    and int(declared) > self.policy.max_bytes
-                ):
-                    raise TooLargeError(
-                        f"{url} is {int(declared):,} bytes, over the {self.policy.max_bytes:,} cap",
-                        url=url,
-                    )
-                return response, await self._read_body(url, response)
+            with allowing(reach):
+                async with self._client.stream("GET", url, headers=headers) as response:
+                    self._check_declared_size(url, response)
+                    return response, await self._read_body(url, response)
         except httpx.TimeoutException as exc:
             raise FetchTimeout(
                 f"timed out after {self.policy.timeout:g}s fetching {url} ({type(exc).__name__})",
@@ -226,6 +242,14 @@ class Fetcher:
             raise FetchError(f"redirect loop at {url}", url=url) from exc
         except httpx.HTTPError as exc:
             raise FetchError(f"{type(exc).__name__} fetching {url}: {exc}", url=url) from exc
+
+    def _check_declared_size(self, url: str, response: httpx.Response) -> None:
+        declared = response.headers.get("content-length", "").strip()
+        if declared.isascii() and declared.isdigit() and int(declared) > self.policy.max_bytes:
+            raise TooLargeError(
+                f"{url} is {int(declared):,} bytes, over the {self.policy.max_bytes:,} cap",
+                url=url,
+            )
 
     async def _read_body(self, url: str, response: httpx.Response) -> bytes:
         """The decoded body, refused as soon as it passes the cap (while inflating, too)."""
@@ -270,37 +294,24 @@ class Fetcher:
             max_age=_max_age(headers),
         )
 
-    async def _guard(self, url: str) -> None:
+    async def _guard(self, url: str, reach: AllowList) -> None:
+        """Refuse early, with a clear cause; the transport checks again where it connects."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FetchError(f"refusing to fetch {url!r}: only http(s) URLs", url=url)
-        if self.policy.allow_private_networks:
+        if reach is EVERYWHERE:
             return
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
-            )
-        except socket.gaierror as exc:
-            raise DNSError(
-                f"DNS lookup failed for {parts.hostname}: {exc.strerror}", url=url
-            ) from exc
-        for info in infos:
-            address = ipaddress.ip_address(info[4][0])
-            if not is_public_address(address):
-                raise BlockedAddressError(
-                    f"{parts.hostname} resolves to non-public address {address}; "
-                    "set allow_private_networks to fetch it",
-                    url=url,
-                )
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        await checked_addresses(parts.hostname, port, reach, url)
 
-    async def _robots_for(self, url: str) -> _RobotsEntry:
+    async def _robots_for(self, url: str, allow: AllowList | None) -> _RobotsEntry:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         async with self._robots_locks.setdefault(origin, asyncio.Lock()):
             entry = self._robots.get(origin)
             if entry is not None and time.monotonic() - entry.fetched < ROBOTS_TTL:
                 return entry
-            entry = await self._load_robots(origin)
+            entry = await self._load_robots(origin, allow)
             self._robots[origin] = entry
             if len(self._robots) > ROBOTS_CACHE_SIZE:
                 self._forget_stale_robots()
@@ -314,10 +325,12 @@ class Fetcher:
                 del self._robots[origin]
                 self._robots_locks.pop(origin, None)
 
-    async def _load_robots(self, origin: str) -> _RobotsEntry:
+    async def _load_robots(self, origin: str, allow: AllowList | None) -> _RobotsEntry:
         robots_url = f"{origin}/robots.txt"
         try:
-            result = await self.get(robots_url, accept="text/plain", check_robots=False)
+            result = await self.get(
+                robots_url, accept="text/plain", check_robots=False, allow=allow
+            )
         except HTTPStatusError as exc:
             # 4xx: no rules, crawl allowed (RFC 9309). 5xx: treat as unreachable, also allowed
             # here, but say so: a feed must not go dark because its robots.txt is broken.

@@ -112,7 +112,11 @@ async def refresh_feed(
     state = store.feed_state(source.name)
     try:
         result = await fetcher.get(
-            source.url, etag=state.etag, last_modified=state.last_modified, accept=FEED_ACCEPT
+            source.url,
+            etag=state.etag,
+            last_modified=state.last_modified,
+            accept=FEED_ACCEPT,
+            allow=source.allow_private,
         )
         if result.not_modified:
             next_poll = _next_poll(source, store, max_age=result.max_age)

@@ -12,6 +12,7 @@ from cssselect import GenericTranslator, SelectorError
 from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from crawler.addresses import AllowList
 from crawler.types import SiteRules, Source
 from crawler.zones import check_zone_name
 
@@ -107,6 +108,15 @@ class SourceSpec(BaseModel):
     def _timezone(cls, value: str | None) -> str | None:
         return None if value is None else check_zone_name(value)
 
+    # networks or host names this source's URL may reach although not public (intranet feeds)
+    allow_private: list[str] = Field(default_factory=list)
+
+    @field_validator("allow_private")
+    @classmethod
+    def _allow_private(cls, values: list[str]) -> list[str]:
+        AllowList.parse(values)  # raises ValueError naming the bad entry
+        return values
+
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:
@@ -138,6 +148,7 @@ class SourceSpec(BaseModel):
             enrich=self.enrich,
             timezone=self.timezone,
             country=self.country.upper() if self.country else None,
+            allow_private=AllowList.parse(self.allow_private),
             site=SiteRules(
                 start_urls=tuple(rules.start_urls),
                 allow=tuple(rules.allow),

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
+from crawler.addresses import AllowList
+
 SourceType = Literal["feed", "site"]
 
 
@@ -39,6 +41,8 @@ class Source:
     site: SiteRules = field(default_factory=SiteRules)
     timezone: str | None = None  # IANA zone of the times the site prints without a zone
     country: str | None = None  # ISO 3166 code: the zone (and languages) when none is given
+    # non-public addresses this source's own URL may reach (not the links found in it)
+    allow_private: AllowList = field(default_factory=AllowList)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from alerts.delivery.routing import (
 from alerts.delivery.store import DeliveryStore
 from alerts.flagging.store import FlagStore
 from alerts.matching.classifier import Classifier
+from crawler.addresses import AllowList
 from crawler.fetch import FetchPolicy
 from crawler.leases import Leases, make_leases
 from crawler.store import ItemStore
@@ -127,6 +128,7 @@ def wire(
             timeout=config.settings.fetch_timeout,
             max_bytes=config.settings.max_feed_bytes,
             allow_private_networks=allow_private_networks or config.settings.allow_private_networks,
+            allow_private=AllowList.parse(config.settings.allow_private),
         ),
         destinations=destinations,
         routes=[resolve_route(spec, set(destinations)) for spec in route_specs],

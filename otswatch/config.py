@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from alerts.delivery.routing import DestinationsFile
 from alerts.matching.watchlist import Watch, parse_watchlist
+from crawler.addresses import AllowList
 from crawler.sources import SourceSpec, parse_duration
 from crawler.types import Source
 
@@ -51,9 +52,17 @@ class AppSettingsFile(BaseModel):
     max_feed_bytes: int = Field(default=10_000_000, ge=10_000)
     classify_every: float = Field(default=60.0, ge=5, le=3600)
     crawl_timeout: float = Field(default=900.0, ge=10, le=86400)
-    # Fetching private, loopback or link-local addresses is refused (SSRF guard) unless this
-    # is set: for sources on your own network, and for tests against local servers.
+    # Private, loopback and link-local addresses are refused (SSRF guard) except the networks
+    # and host names listed here, for every fetch (sources can add their own for their URL).
+    allow_private: list[str] = Field(default_factory=list)
+    # Every address allowed, for every link in any feed: only for tests and the offline demo.
     allow_private_networks: bool = False
+
+    @field_validator("allow_private")
+    @classmethod
+    def _allow_private(cls, values: list[str]) -> list[str]:
+        AllowList.parse(values)  # raises ValueError naming the bad entry
+        return values
 
     @field_validator("user_agent")
     @classmethod
