@@ -76,6 +76,10 @@ class AllowList:
             hosts.add(entry)
         return cls(tuple(networks), frozenset(hosts))
 
+    def entries(self) -> tuple[str, ...]:
+        """Back to config strings (a site crawl's child process gets its source as JSON)."""
+        return tuple(str(net) for net in self.networks) + tuple(sorted(self.hosts))
+
     def __or__(self, other: AllowList) -> AllowList:
         return AllowList(self.networks + other.networks, self.hosts | other.hosts)
 

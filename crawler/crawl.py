@@ -23,6 +23,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from crawler.addresses import AllowList
 from crawler.types import SiteRules, Source
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class CrawlReport:
 def source_to_json(source: Source) -> str:
     data = asdict(source)
     data["interval"] = source.interval.total_seconds()
+    data["allow_private"] = list(source.allow_private.entries())
     return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
@@ -60,7 +62,8 @@ def source_from_json(text: str) -> Source:
     tuples = {k: tuple(v) for k, v in site.items() if k in ("start_urls", "allow", "deny")}
     rules = SiteRules(**{**site, **tuples})
     interval = timedelta(seconds=float(data.pop("interval", 1800)))
-    return Source(**data, interval=interval, site=rules)
+    allow = AllowList.parse(data.pop("allow_private", None) or [])
+    return Source(**data, interval=interval, site=rules, allow_private=allow)
 
 
 # -- parent side ----------------------------------------------------------------------------
