@@ -29,13 +29,14 @@ CITIES = [
     "Nakhchivan", "Bukhara", "Izmir", "Aktau", "Karakol", "Termez", "Lankaran", "Shymkent",
     "Antalya", "Namangan", "Naryn", "Sheki", "Kokand", "Konya",
 ]  # fmt: skip
+# lower case: each story's only distinctive name is its city, so each is an event of its own
 TOPICS = [
-    "transport ministers agree on the Middle Corridor timetable",
+    "transport ministers agree on a rail timetable",
     "energy ministers sign a grid interconnection memorandum",
-    "foreign ministers prepare the informal summit declaration",
-    "customs chiefs launch the simplified transit pilot",
-    "education ministers approve a common history textbook chapter",
-    "economy ministers open the Turkic investment fund office",
+    "foreign ministers prepare a joint declaration",
+    "customs chiefs launch a simplified transit pilot",
+    "education ministers approve a common textbook chapter",
+    "economy ministers open an investment fund office",
 ]
 
 
@@ -52,9 +53,9 @@ class Story:
         topic = TOPICS[self.number % len(TOPICS)]
         return (
             f"<item><title>OTS {topic} in {city} (meeting {self.number})</title>"
-            f"<link>{self.url}</link><guid>{self.url}</guid><description>Officials of the "
-            f"Organization of Turkic States met in {city}: {topic}. Meeting number "
-            f"{self.number} of the Council was chaired by the host country.</description>"
+            f"<link>{self.url}</link><guid>{self.url}</guid><description>officials of the "
+            f"Organization of Turkic States met in {city}: {topic}. meeting number "
+            f"{self.number} of the council was chaired by the host country.</description>"
             f"<pubDate>{format_datetime(datetime.now(UTC))}</pubDate></item>"
         )
 
@@ -144,10 +145,13 @@ class Daemon:
         """Every stored item classified and no delivery waiting."""
         if not self.db.exists():
             return False
-        unclassified = self.query(
-            "SELECT count(*) FROM items WHERE id NOT IN (SELECT item_id FROM classifications)"
-        )[0][0]
-        pending = self.query("SELECT count(*) FROM deliveries WHERE status = 'pending'")[0][0]
+        try:
+            unclassified = self.query(
+                "SELECT count(*) FROM items WHERE id NOT IN (SELECT item_id FROM classifications)"
+            )[0][0]
+            pending = self.query("SELECT count(*) FROM deliveries WHERE status = 'pending'")[0][0]
+        except sqlite3.OperationalError:  # tables not made yet (killed before the migration)
+            return False
         return unclassified == 0 and pending == 0
 
 

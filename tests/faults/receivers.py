@@ -55,8 +55,8 @@ class _SmtpHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         fault = self.receiver.next_fault()
         if fault == "close":  # the connection drops after the message, before the verdict
-            assert session.transport is not None
-            session.transport.close()
+            assert server.transport is not None
+            server.transport.close()
             return "421 closing"
         if isinstance(fault, str):
             return fault  # e.g. "451 4.3.0 try later", "554 5.7.1 refused"
@@ -66,15 +66,19 @@ class _SmtpHandler:
         text = body.get_content() if body is not None else ""
         stories = tuple(sorted({w for w in text.split() if w.startswith("http://story.test/")}))
         self.receiver.record(Receipt(str(message["Message-ID"]), stories, time.time()))
-        await asyncio.sleep(self.receiver.delay)
+        # a float fault: this once, take that long to answer (past the sender's timeout)
+        await asyncio.sleep(fault if isinstance(fault, float) else self.receiver.delay)
         return "250 2.0.0 queued"
 
 
+@dataclass
 class SlowSmtp(Receiver):
     """aiosmtpd on 127.0.0.1 that takes `delay` seconds to say 250 after the message."""
 
+    port: int = 0  # 0: a free one
+
     def __enter__(self) -> Self:
-        self.port = free_port()
+        self.port = self.port or free_port()
         self._controller = Controller(_SmtpHandler(self), hostname="127.0.0.1", port=self.port)
         self._controller.start()
         return self
