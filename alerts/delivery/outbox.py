@@ -75,13 +75,27 @@ def plan_instant(store: DeliveryStore, route: Route, now: datetime) -> list[Deli
             stories = [lead.item.story or lead.item.url for lead in event]
             if store.held_stories(destination, stories):
                 continue
-            members = [f.item for f in _members(event, flagged)]
+            event_members = _members(event, flagged)
+            members = [f.item for f in event_members]
             delivery = store.create_delivery(
-                destination, f"instant:{route.name}:{stories[0]}", "instant", members, now
+                destination,
+                f"instant:{route.name}:{stories[0]}",
+                "instant",
+                members,
+                _after_quiet_hours(route, event_members, now) or now,
             )
             if delivery is not None:
                 planned.append(delivery)
     return planned
+
+
+def _after_quiet_hours(
+    route: Route, members: Sequence[FlaggedItem], now: datetime
+) -> datetime | None:
+    """When an instant alert may go: at once, or at the end of the route's quiet hours."""
+    if route.quiet is None or any(m.flag.level in route.urgent_levels for m in members):
+        return None
+    return route.quiet.ends_at(now)
 
 
 def plan_digest(

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from alerts.delivery.quiet import QuietHours
+
 DestinationType = Literal["email", "slack", "webhook", "apprise", "console"]
 InstantLevel = Literal["none", "core", "related"]
 
@@ -71,6 +73,28 @@ class RouteSpec(BaseModel):
     instant_min_score: float = Field(default=0.7, ge=0, le=1)
     min_score: float = Field(default=0.0, ge=0, le=1)
     digest: DigestSpec | None = Field(default_factory=DigestSpec)
+    # Quiet hours, e.g. "22:00-07:00": instant alerts due then wait for the end of the window,
+    # except for the `urgent` levels. The digest is not affected.
+    quiet: str | None = None
+    timezone: str | None = None  # zone of the quiet hours; default: the digest's zone, or UTC
+    urgent: list[Literal["core", "related"]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _quiet_hours(self) -> RouteSpec:
+        if self.timezone is not None:
+            try:
+                ZoneInfo(self.timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(
+                    f"unknown time zone {self.timezone!r} (use an IANA name such as Asia/Almaty)"
+                ) from None
+        if self.quiet is not None:
+            QuietHours.parse(self.quiet, self.quiet_zone)  # raises with what would be right
+        return self
+
+    @property
+    def quiet_zone(self) -> str:
+        return self.timezone or (self.digest.timezone if self.digest else "UTC")
 
 
 class DestinationsFile(BaseModel):
@@ -110,6 +134,8 @@ class Route:
     instant_min_score: float
     min_score: float
     digest: DigestSpec | None
+    quiet: QuietHours | None = None
+    urgent_levels: tuple[str, ...] = ()
 
 
 def resolve_route(spec: RouteSpec, live: set[str]) -> Route:
@@ -122,4 +148,6 @@ def resolve_route(spec: RouteSpec, live: set[str]) -> Route:
         instant_min_score=spec.instant_min_score,
         min_score=spec.min_score,
         digest=spec.digest,
+        quiet=QuietHours.parse(spec.quiet, spec.quiet_zone) if spec.quiet else None,
+        urgent_levels=tuple(spec.urgent),
     )

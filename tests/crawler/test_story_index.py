@@ -15,7 +15,52 @@ from crawler.story_index import NewItem, _stored_candidates
 from crawler.types import Item
 from otswatch.db import open_database
 
-WORDS = ["summit", "ministers", "cooperation", "transport", "energy", "customs", "digital", "trade", "tourism", "education", "water", "corridor", "railway", "parliament", "budget", "investment", "leaders", "agreement", "delegation", "talks", "council", "foreign", "economic", "security", "border", "pipeline", "grain", "wheat", "cotton", "port", "ferry", "caspian", "steppe", "president", "minister", "capital", "region", "agency", "airline", "bank", "bonds", "inflation", "harvest", "drought"]
+WORDS = [
+    "summit",
+    "ministers",
+    "cooperation",
+    "transport",
+    "energy",
+    "customs",
+    "digital",
+    "trade",
+    "tourism",
+    "education",
+    "water",
+    "corridor",
+    "railway",
+    "parliament",
+    "budget",
+    "investment",
+    "leaders",
+    "agreement",
+    "delegation",
+    "talks",
+    "council",
+    "foreign",
+    "economic",
+    "security",
+    "border",
+    "pipeline",
+    "grain",
+    "wheat",
+    "cotton",
+    "port",
+    "ferry",
+    "caspian",
+    "steppe",
+    "president",
+    "minister",
+    "capital",
+    "region",
+    "agency",
+    "airline",
+    "bank",
+    "bonds",
+    "inflation",
+    "harvest",
+    "drought",
+]
 WHEN = datetime(2025, 5, 21, 12, tzinfo=UTC)
 
 
