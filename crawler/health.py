@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-ProblemKind = Literal["failing", "blocked", "silent", "empty"]
+ProblemKind = Literal["failing", "blocked", "silent", "empty", "no articles"]
 
 HISTORY = timedelta(days=28)  # the window a source's normal rate is measured over
 MIN_HISTORY_ITEMS = 6  # below this the rate is too uncertain to call anything silence
 SILENCE_FACTOR = 4.0  # silent after this many normal gaps without a new item
 MIN_SILENCE = timedelta(hours=24)
 FAILING_AFTER = 3
-EMPTY_AFTER = 3  # successful polls in a row with no article at all
+EMPTY_AFTER = 1  # successful polls with no article at all: the first one is already reported
 BLOCKED_STATUSES = frozenset({401, 403, 429, 451})
 ADAPTIVE_CEILING = 4  # an adaptive interval never exceeds this many configured intervals
 MAX_INTERVAL = timedelta(hours=6)
@@ -52,7 +52,10 @@ def assess(
     last_error: str | None,
     now: datetime,
     consecutive_empty: int = 0,
+    no_articles: str | None = None,
 ) -> Problem | None:
+    """The source's problem now, if any; `no_articles` is a site crawl's own explanation
+    (crawler.crawlhistory) of why it found no article, or far fewer than usual."""
     if consecutive_failures >= FAILING_AFTER and last_status in BLOCKED_STATUSES:
         return Problem(
             "blocked",
@@ -61,12 +64,17 @@ def assess(
         )
     if consecutive_failures >= FAILING_AFTER:
         return Problem("failing", f"{consecutive_failures} failed polls in a row: {last_error}")
-    if consecutive_empty >= EMPTY_AFTER and stats.items_in_history:
-        return Problem(
-            "empty",
-            f"{consecutive_empty} polls in a row found no article at all, though it gave "
-            f"{stats.items_in_history} in the last {HISTORY.days} days (layout change?)",
+    if no_articles:
+        return Problem("no articles", no_articles)
+    if consecutive_empty >= EMPTY_AFTER:
+        polls = "the last poll" if consecutive_empty == 1 else f"{consecutive_empty} polls in a row"
+        past = (
+            f", though it gave {stats.items_in_history} in the last {HISTORY.days} days "
+            "(layout change?)"
+            if stats.items_in_history
+            else ", and it never gave one"
         )
+        return Problem("no articles", f"fetched, but {polls} found no article at all{past}")
     gap = stats.normal_gap
     if gap is not None and stats.newest_seen is not None:
         quiet = now - stats.newest_seen

@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from crawler.crawl import crawl_site
+from crawler.crawl import CrawlReport, crawl_site
+from crawler.crawlhistory import CrawlHistory, crawl_of
 from crawler.errors import CrawlerError, HTTPStatusError
 from crawler.extract import extract_article
 from crawler.feed_items import items_from_feed
@@ -54,6 +55,7 @@ class PollReport:
     next_poll_at: datetime | None = None
     hub: str | None = None  # a WebSub hub the feed advertises, for push delivery
     topic: str | None = None  # the feed's own (self) URL, the topic to subscribe to
+    found_nothing: bool = False  # fetched, but no article (or far fewer than usual): tell now
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,7 @@ async def refresh_feed(
             next_poll_at=next_poll,
             hub=hub,
             topic=topic,
+            found_nothing=not feed.entries,
         )
     except CrawlerError as exc:
         return _failed(source, store, exc)
@@ -171,6 +174,7 @@ async def refresh_site(source: Source, store: ItemStore, options: SiteCrawlOptio
         cache_dir=options.cache_dir,
         allow_private_networks=options.allow_private_networks,
     )
+    _record_crawl(store, source, report)
     if not report.ok:
         message = report.error or f"crawl failed after {report.pages} pages"
         failures = store.record_failure(
@@ -192,7 +196,13 @@ async def refresh_site(source: Source, store: ItemStore, options: SiteCrawlOptio
         items_seen=report.pages,
         items_new=report.items_new,
         next_poll_at=next_poll,
+        found_nothing=CrawlHistory(store.engine).shortfall(source.name) is not None,
     )
+
+
+def _record_crawl(store: ItemStore, source: Source, report: CrawlReport) -> None:
+    """The crawl's figures in the source's crawl history (judged by `refresh_problems`)."""
+    CrawlHistory(store.engine).record(crawl_of(report, now_utc()))
 
 
 def _failed(source: Source, store: ItemStore, exc: CrawlerError) -> PollReport:

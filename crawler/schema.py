@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Dialect,
@@ -117,4 +118,21 @@ websub_subscriptions = Table(
     Column("lease_expires_at", UTCDateTime),
     Column("last_push_at", UTCDateTime),
     Column("last_error", Text),
+)
+
+# One row per site crawl: what it fetched and found, so a crawl is judged against the source's
+# own history ("2 articles, against about 24 usually") and `sources check` can show figures.
+site_crawls = Table(
+    "site_crawls",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(200), nullable=False, index=True),
+    Column("finished_at", UTCDateTime, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("pages", Integer, nullable=False, server_default="0"),
+    Column("listing_like", Integer, nullable=False, server_default="0"),
+    Column("articles", Integer, nullable=False, server_default="0"),  # new and already known
+    Column("items_new", Integer, nullable=False, server_default="0"),
+    Column("figures", Text, nullable=False, server_default="{}"),  # sitejudge.CrawlFigures JSON
+    Column("error", Text),
 )

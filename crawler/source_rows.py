@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Integer, func, insert, select, update
 
+from crawler.crawlhistory import CrawlHistory
 from crawler.database import as_utc, now_utc
 from crawler.health import HISTORY, Problem, PublishingStats, assess
 from crawler.schema import items, sources
@@ -152,6 +153,7 @@ class SourceRows:
         with self.engine.connect() as conn:
             rows = conn.execute(select(sources)).all()
         open_problems = []
+        history = CrawlHistory(self.engine)
         for row in rows:
             found: Problem | None = assess(
                 self.publishing_stats(row.name, now),
@@ -160,6 +162,7 @@ class SourceRows:
                 last_error=row.last_error,
                 now=now,
                 consecutive_empty=row.consecutive_empty,
+                no_articles=history.shortfall(row.name) if row.type == "site" else None,
             )
             values: dict[str, Any]
             if found is None:

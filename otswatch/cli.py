@@ -27,7 +27,7 @@ from crawler.store import now_utc
 from otswatch import logs, output
 from otswatch.app import App, build_app
 from otswatch.config import ConfigFileError, load_config
-from otswatch.cycle import footer_notes, run_once, send_digest
+from otswatch.cycle import footer_notes, run_once, send_digest, site_options
 from otswatch.daemon import run_forever
 from otswatch.settings import Settings, SettingsError, settings_from_env
 
@@ -217,10 +217,14 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
     async def check_all() -> list:  # type: ignore[type-arg]
         async with Fetcher(app.fetch_policy) as fetcher:
-            return list(await asyncio.gather(*(check_source(s, fetcher) for s in sources)))
+            options = site_options(app)
+            checks = (check_source(s, fetcher, options) for s in sources)
+            return list(await asyncio.gather(*checks))
 
     results = asyncio.run(check_all())
     print(output.check_table(results))
+    for result in (r for r in results if r.details):
+        print(f"\n{result.source}:\n" + "\n".join(f"  {line}" for line in result.details))
     broken = [r for r in results if not r.ok]
     print(f"{len(results) - len(broken)} ok, {len(broken)} broken")
     return 1 if broken else 0

@@ -80,6 +80,8 @@ async def _poll(
             if report.not_modified
             else f"{report.items_new} new of {report.items_seen}",
         )
+    if report.found_nothing:  # a source that yields nothing is told now, not at the next check
+        await check_sources(app)
     return report
 
 

@@ -123,7 +123,7 @@ def test_problem_episodes_are_reported_once_to_operations(tmp_path: Path) -> Non
         assert {h.name: h.problem for h in store.health()} == {"lively": None, "quiet": None}
 
 
-def test_a_source_whose_yield_collapses_is_reported() -> None:
+def test_a_source_that_yields_nothing_is_reported_at_the_first_poll() -> None:
     history = stats(40, timedelta(hours=2))
     problem = assess(
         history,
@@ -131,41 +131,37 @@ def test_a_source_whose_yield_collapses_is_reported() -> None:
         last_status=None,
         last_error=None,
         now=NOW,
-        consecutive_empty=3,
+        consecutive_empty=1,
     )
-    assert problem is not None and problem.kind == "empty" and "layout change" in problem.detail
-    assert (
-        assess(
-            history,
-            consecutive_failures=0,
-            last_status=None,
-            last_error=None,
-            now=NOW,
-            consecutive_empty=2,
-        )
-        is None
-    )
+    assert problem is not None and problem.kind == "no articles"
+    assert "layout change" in problem.detail and "the last poll" in problem.detail
     brand_new = stats(0, timedelta(0))
-    assert (
-        assess(
-            brand_new,
-            consecutive_failures=0,
-            last_status=None,
-            last_error=None,
-            now=NOW,
-            consecutive_empty=5,
-        )
-        is None
+    first = assess(
+        brand_new,
+        consecutive_failures=0,
+        last_status=None,
+        last_error=None,
+        now=NOW,
+        consecutive_empty=1,
     )
+    assert first is not None and first.kind == "no articles" and "never gave one" in first.detail
+    explained = assess(
+        brand_new,
+        consecutive_failures=0,
+        last_status=None,
+        last_error=None,
+        now=NOW,
+        no_articles="no article found: 12 pages fetched",
+    )
+    assert explained is not None and explained.detail == "no article found: 12 pages fetched"
 
 
 def test_empty_polls_are_counted_on_the_row_and_reset(tmp_path: Path) -> None:
     store = ItemStore(open_database(f"sqlite:///{tmp_path / 'db.sqlite'}"))
     store.sync_sources([Source("site", "https://site.example.org/", "site")])
     _seed(store, "site", 10, now_utc())
-    for _ in range(3):
-        store.record_success("site", items_new=0, empty=True)
+    store.record_success("site", items_new=0, empty=True)
     [problem] = store.refresh_problems()
-    assert problem.kind == "empty"
+    assert problem.kind == "no articles"
     store.record_success("site", items_new=1, empty=False)
     assert store.refresh_problems() == []

@@ -304,8 +304,11 @@ def build_agency(base: str, seed: int, now: datetime, count: int = 24) -> Site:
     return site
 
 
-def build_jsfeed(base: str, seed: int, now: datetime, count: int = 20) -> Site:
-    """Hungarian/English site whose listings are drawn by JavaScript; articles in RSS only."""
+def build_jsfeed(
+    base: str, seed: int, now: datetime, count: int = 20, with_feed: bool = True
+) -> Site:
+    """Hungarian/English site whose listings are drawn by JavaScript; articles in RSS only.
+    Without its feed, nothing on the site links an article: a crawl can find none."""
     rng = random.Random(seed + 300)
     style = Style(rng)
     zone = ZoneInfo("Europe/Budapest")
@@ -325,7 +328,11 @@ def build_jsfeed(base: str, seed: int, now: datetime, count: int = 20) -> Site:
         '<script>fetch("/api/list.json").then(r=>r.json()).then(d=>{document.getElementById("app")'
         '.innerHTML=d.items.map(i=>`<a href="${i.u}">${i.t}</a>`).join("")})</script>'
     )
-    head = '<link rel="alternate" type="application/rss+xml" title="RSS" href="/rss.xml">'
+    head = (
+        '<link rel="alternate" type="application/rss+xml" title="RSS" href="/rss.xml">'
+        if with_feed
+        else ""
+    )
     chrome = site_chrome(
         title,
         lang,
