@@ -13,17 +13,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from alerts.delivery.destinations.base import Destination
-from alerts.delivery.destinations.console import ConsoleDestination
-from alerts.delivery.destinations.slack import SlackDestination
-from alerts.delivery.destinations.smtp import SmtpDestination, SmtpSettings
-from alerts.delivery.destinations.webhook import WebhookDestination
-from alerts.delivery.routing import (
-    DestinationsFile,
-    DestinationSpec,
-    Route,
-    RouteSpec,
-    resolve_route,
-)
+from alerts.delivery.destinations.registry import BuildContext
+from alerts.delivery.routing import Route, resolve_route
 from alerts.delivery.store import DeliveryStore
 from alerts.flagging.store import FlagStore
 from alerts.matching.classifier import Classifier
@@ -32,7 +23,9 @@ from crawler.fetch import FetchPolicy
 from crawler.leases import Leases, make_leases
 from crawler.store import ItemStore
 from otswatch import __version__
-from otswatch.config import AppConfig, load_config
+from otswatch.config import AppConfig, ConfigProblem, load_config
+from otswatch.config_routes import DestinationsConfig, parse_destinations
+from otswatch.config_yaml import YamlDoc
 from otswatch.db import open_database
 from otswatch.instant import InstantAlerts
 from otswatch.paths import ensure_temp_dir
@@ -41,15 +34,21 @@ from otswatch.settings import Settings
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DESTINATIONS = DestinationsFile.model_validate(
-    {
-        "destinations": [
-            {"name": "email", "type": "email"},
-            {"name": "slack", "type": "slack", "url_env": "OTSWATCH_SLACK_WEBHOOK_URL"},
-            {"name": "console", "type": "console", "only_when_alone": True},
-        ],
-        "routes": [{"name": "ots", "destinations": ["email", "slack", "console"]}],
-    }
+DEFAULTS_NAME = "built-in destinations"
+DEFAULT_DESTINATIONS = parse_destinations(
+    YamlDoc(
+        Path(DEFAULTS_NAME),
+        {
+            "destinations": [
+                {"name": "email", "type": "email"},
+                {"name": "slack", "type": "slack"},
+                {"name": "console", "type": "console", "only_when_alone": True},
+            ],
+            "routes": [{"name": "ots", "destinations": ["email", "slack", "console"]}],
+        },
+        None,
+    ),
+    [],
 )
 
 
@@ -71,6 +70,8 @@ class App:
     collect_only: bool = False  # `otswatch worker`: poll and store, never classify or send
     stopping: threading.Event = field(default_factory=threading.Event)
     notes: list[str] = field(default_factory=list)  # why a destination is switched off, etc.
+    # what the environment makes of the config (a destination whose variable is unset...)
+    wiring_problems: list[ConfigProblem] = field(default_factory=list)
     # One alerting pass at a time: classification and delivery must never run twice at once
     # in this process, or a pending delivery could be attempted twice.
     alerting: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -88,6 +89,11 @@ class App:
     def user_agent(self) -> str:
         return self.fetch_policy.user_agent
 
+    @property
+    def problems(self) -> list[ConfigProblem]:
+        """Every config problem: the files' own, then what the environment made of them."""
+        return [*self.config.problems, *self.wiring_problems]
+
 
 @dataclass(frozen=True)
 class Wiring:
@@ -99,6 +105,7 @@ class Wiring:
     destinations: dict[str, Destination]
     routes: list[Route]
     notes: list[str]
+    problems: list[ConfigProblem]
 
 
 def wire(
@@ -111,15 +118,36 @@ def wire(
     user_agent = config.settings.user_agent.format(
         version=__version__, contact=config.settings.contact
     )
-    destinations, notes = build_destinations(
-        config.destinations if config.destinations.destinations else DEFAULT_DESTINATIONS,
-        settings,
+    chosen = config.destinations if config.destinations.destinations else DEFAULT_DESTINATIONS
+    destinations, notes, problems = build_destinations(
+        chosen,
         environ,
         base_dir=settings.data_dir,  # relative console out_dir: beside the database
+        file=str(config.directory / "destinations.yaml"),
     )
-    route_specs: list[RouteSpec] = (
-        config.destinations.routes if config.destinations.routes else DEFAULT_DESTINATIONS.routes
-    )
+    route_specs = config.destinations.routes or DEFAULT_DESTINATIONS.routes
+    routes = [resolve_route(spec, set(destinations)) for spec in route_specs]
+    for route in routes:
+        if not route.destinations:
+            problems.append(
+                ConfigProblem(
+                    str(config.directory / "destinations.yaml"),
+                    None,
+                    "",
+                    "none of its destinations is live: its flags wait until one is",
+                    f'route "{route.name}"',
+                    "warning",
+                )
+            )
+    if not destinations:
+        problems.append(
+            ConfigProblem(
+                str(config.directory / "destinations.yaml"),
+                None,
+                "destinations",
+                "no live destination: nothing can be delivered",
+            )
+        )
     return Wiring(
         config=config,
         classifier=Classifier(config.watches),
@@ -131,8 +159,9 @@ def wire(
             allow_private=AllowList.parse(config.settings.allow_private),
         ),
         destinations=destinations,
-        routes=[resolve_route(spec, set(destinations)) for spec in route_specs],
+        routes=routes,
         notes=notes,
+        problems=problems,
     )
 
 
@@ -165,6 +194,7 @@ def build_app(
         routes=wiring.routes,
         leases=make_leases(settings.redis_url),
         notes=wiring.notes,
+        wiring_problems=wiring.problems,
         environ=environ,
         allow_private_networks=allow_private_networks,
     )
@@ -187,80 +217,45 @@ def reload_app(app: App) -> AppConfig:
         wiring.fetch_policy,
     )
     app.destinations, app.routes, app.notes = wiring.destinations, wiring.routes, wiring.notes
+    app.wiring_problems = wiring.problems
     app.items.sync_sources([s for s in app.config.sources if s.enabled])
     return app.config
 
 
 def build_destinations(
-    spec: DestinationsFile, settings: Settings, env: Mapping[str, str], *, base_dir: Path
-) -> tuple[dict[str, Destination], list[str]]:
-    """Each destination switches itself off, with a note, when its environment is not set."""
+    config: DestinationsConfig, env: Mapping[str, str], *, base_dir: Path, file: str
+) -> tuple[dict[str, Destination], list[str], list[ConfigProblem]]:
+    """Build each destination from its registered kind. A destination whose variables are
+    unset is off: a warning when the user configured it, a note for the built-in defaults."""
     live: dict[str, Destination] = {}
     notes: list[str] = []
-    consoles: list[DestinationSpec] = []
-    for dest in spec.destinations:
-        if dest.type == "console":
-            consoles.append(dest)
-            continue
-        made = _make(dest, settings, env, notes)
-        if made is not None:
-            live[dest.name] = made
-    for dest in consoles:
-        if dest.only_when_alone and live:
-            notes.append(f"destination {dest.name}: off, another destination is configured")
-            continue
-        out_dir = Path(dest.out_dir)
-        live[dest.name] = ConsoleDestination(
-            dest.name, out_dir if out_dir.is_absolute() else base_dir / out_dir
-        )
-    return live, notes
-
-
-def _make(
-    dest: DestinationSpec, settings: Settings, env: Mapping[str, str], notes: list[str]
-) -> Destination | None:
-    if dest.type == "email":
-        url = env.get(dest.smtp_url_env, "")
-        sender = env.get(dest.from_env, "")
-        recipients = [r.strip() for r in env.get(dest.to_env, "").split(",") if r.strip()]
+    problems: list[ConfigProblem] = []
+    context = BuildContext(environ=env, base_dir=base_dir)
+    defaults = config is DEFAULT_DESTINATIONS
+    standby = [d for d in config.destinations if d.options.standby()]
+    for dest in [d for d in config.destinations if not d.options.standby()]:
+        label = f'destination "{dest.display}"'
         missing = [
-            name
-            for name, value in (
-                (dest.smtp_url_env, url),
-                (dest.from_env, sender),
-                (dest.to_env, recipients),
-            )
-            if not value
+            name for name in dest.options.environment(dest.key) if not env.get(name, "").strip()
         ]
         if missing:
-            notes.append(f"destination {dest.name}: off, {', '.join(missing)} not set")
-            return None
+            why = f"off: {', '.join(missing)} not set"
+            if defaults:
+                notes.append(f"destination {dest.key}: {why}")
+            else:
+                problems.append(ConfigProblem(file, dest.line, "", why, label, "warning"))
+            continue
         try:
-            smtp = SmtpSettings.from_url(url)
-        except ValueError as exc:
-            notes.append(f"destination {dest.name}: off, {dest.smtp_url_env} is invalid: {exc}")
-            return None
-        return SmtpDestination(dest.name, smtp, sender, recipients)
-    variable = dest.url_env or {
-        "slack": "OTSWATCH_SLACK_WEBHOOK_URL",
-        "apprise": "OTSWATCH_APPRISE_URLS",
-    }.get(dest.type, f"OTSWATCH_{dest.name.upper().replace('-', '_')}_URL")
-    url = env.get(variable, "")
-    if not url:
-        notes.append(f"destination {dest.name}: off, {variable} not set")
-        return None
-    try:
-        if dest.type == "slack":
-            return SlackDestination(dest.name, url)
-        if dest.type == "apprise":
-            return _apprise(dest.name, url.replace(",", " ").split())
-        return WebhookDestination(dest.name, url)
-    except (ValueError, ImportError) as exc:  # messages never carry the URL itself
-        notes.append(f"destination {dest.name}: off, {variable} is unusable: {exc}")
-        return None
-
-
-def _apprise(name: str, urls: list[str]) -> Destination:
-    from alerts.delivery.destinations.apprise import AppriseDestination  # needs the `apprise` extra
-
-    return AppriseDestination(name, urls)
+            live[dest.key] = dest.options.build(dest.key, context)
+        except ValueError as exc:  # messages never carry the secret itself
+            problems.append(
+                ConfigProblem(
+                    file, dest.line, "", f"off: its environment is unusable: {exc}", label
+                )
+            )
+    for dest in standby:
+        if live:
+            notes.append(f"destination {dest.key}: off, another destination is configured")
+            continue
+        live[dest.key] = dest.options.build(dest.key, context)
+    return live, notes, problems

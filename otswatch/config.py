@@ -1,44 +1,41 @@
-"""Loading the config directory with problems that name file, line and field.
+"""Loading the config directory: each file entry by entry, problems with file, line and name.
 
-Bad input is normal input: one bad source or watch is reported and skipped, the rest loads.
+Bad input is normal input: a bad source, watch, destination or route costs that entry, an
+unknown or bad setting costs that setting; everything else loads. Only a file that is not YAML
+at all (or missing, for sources and watches) stops the load, with its file and line.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from alerts.delivery.routing import DestinationsFile
-from alerts.matching.watchlist import Watch, parse_watchlist
+from alerts.matching.watchlist import Watch, WatchSpec, compile_watch
 from crawler.addresses import AllowList
 from crawler.sources import SourceSpec, parse_duration
 from crawler.types import Source
+from otswatch.config_entries import ConfigProblem, validate_entry, validate_settings
+from otswatch.config_routes import DestinationsConfig, parse_destinations
+from otswatch.config_yaml import ConfigFileError, YamlDoc, read_yaml
+from otswatch.names import SOURCE_KEY, WATCH_KEY, key_for
 
-T = TypeVar("T")
+__all__ = [
+    "AppConfig",
+    "AppSettingsFile",
+    "ConfigFileError",
+    "ConfigProblem",
+    "load_config",
+    "load_watchlist",
+]
 
-
-@dataclass(frozen=True)
-class ConfigProblem:
-    file: str
-    line: int | None
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return (
-            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
-        )
-
-
-class ConfigFileError(Exception):
-    """A config file that cannot be used at all (missing, unreadable, not YAML)."""
+T = TypeVar("T", bound=BaseModel)
+R = TypeVar("R")
 
 
 class AppSettingsFile(BaseModel):
@@ -88,189 +85,162 @@ class AppConfig:
     sources: tuple[Source, ...]
     watches: tuple[Watch, ...]
     watchlist_version: str
-    destinations: DestinationsFile
+    destinations: DestinationsConfig
     problems: tuple[ConfigProblem, ...] = field(default=())
+    # key -> the name people wrote, for sources, watches and destinations named freely
+    display_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> tuple[ConfigProblem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
 
 
 @dataclass
-class _YamlDoc:
-    path: Path
-    data: Any
-    root: yaml.Node | None
+class _Keyed:
+    """The entries of one list that validated, by key, and the names of those that did not."""
 
-    def line_of(self, loc: Sequence[int | str]) -> int | None:
-        """The 1-based line of the node at a pydantic error location (closest existing parent)."""
-        node = self.root
-        line = node.start_mark.line + 1 if node is not None else None
-        for step in loc:
-            if isinstance(node, yaml.MappingNode):
-                match = [v for k, v in node.value if getattr(k, "value", None) == str(step)]
-                node = match[0] if match else None
-            elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
-                node = node.value[step] if step < len(node.value) else None
-            else:
-                node = None
-            if node is None:
-                break
-            line = node.start_mark.line + 1
-        return line
+    entries: dict[str, Any] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # display or key -> key
+    broken: dict[str, int | None] = field(default_factory=dict)
+    display: dict[str, str] = field(default_factory=dict)
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key written twice in one mapping (PyYAML keeps the last)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Any, int] = {}
-        for key_node, _value in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    f"in the mapping that starts on line {node.start_mark.line + 1}",
-                    node.start_mark,
-                    f"key {key!r} is written twice (first on line {seen[key]})",
-                    key_node.start_mark,
-                )
-            seen[key] = key_node.start_mark.line + 1
-        return super().construct_mapping(node, deep=deep)
-
-
-def _read_yaml(path: Path) -> _YamlDoc:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ConfigFileError(f"{path}: file not found") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigFileError(f"{path}: cannot read: {exc}") from exc
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass: safe
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigFileError(f"{path}{line}: not valid YAML: {exc.problem}") from exc
-    return _YamlDoc(path=path, data=data if data is not None else {}, root=root)
-
-
-def _problems(
-    doc: _YamlDoc, error: ValidationError, prefix: Sequence[int | str] = ()
-) -> list[ConfigProblem]:
-    found = []
-    for detail in error.errors():
-        own = list(detail["loc"])
-        if prefix and own[:2] == [prefix[0], 0]:
-            own = own[2:]  # a single entry validated as a one-entry list
-        loc = [*prefix, *own]
-        message = detail["msg"].removeprefix("Value error, ")
-        if detail["type"] == "extra_forbidden":
-            message = "unknown field (check the spelling)"
-        if detail["type"] == "missing":
-            message = "required field is missing"
-        found.append(
+def _keyed_entries(
+    doc: YamlDoc,
+    section: str,
+    what: str,
+    model: type[T],
+    pattern: re.Pattern[str],
+    build: Callable[[T], R | None],
+    problems: list[ConfigProblem],
+) -> _Keyed:
+    """Validate a top-level list entry by entry; `name` may be any display name (see names)."""
+    path, out = str(doc.path), _Keyed()
+    entries = doc.data.get(section) if isinstance(doc.data, dict) else None
+    if not isinstance(entries, list):
+        problems.append(
             ConfigProblem(
-                file=str(doc.path),
-                line=doc.line_of(loc),
-                field=_dotted(loc),
-                message=message,
+                path, doc.line_of(()), section, f"a top-level `{section}:` list is required"
             )
         )
-    return found
-
-
-def _dotted(loc: Sequence[int | str]) -> str:
-    out = ""
-    for step in loc:
-        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+        return out
+    for index, raw in enumerate(entries):
+        loc: tuple[int | str, ...] = (section, index)
+        name = raw.get("name") if isinstance(raw, dict) else None
+        label = f'{what} "{name}"' if isinstance(name, str) and name else f"{what} #{index + 1}"
+        if not isinstance(raw, dict):
+            problems.append(
+                ConfigProblem(path, doc.line_of(loc), "", "expected `key: value` lines", label)
+            )
+            continue
+        data = dict(raw)
+        explicit = data.pop("id", None)
+        if not isinstance(name, str) or not name.strip():
+            problems.append(ConfigProblem(path, doc.line_of(loc), "name", "needs a name", label))
+            continue
+        try:
+            key = key_for(name.strip(), None if explicit is None else str(explicit), pattern)
+        except ValueError as exc:
+            problems.append(ConfigProblem(path, doc.line_of(loc), "name", str(exc), label))
+            out.broken[name] = doc.line_of(loc)
+            continue
+        if key in out.entries or key in out.broken:
+            problems.append(
+                ConfigProblem(
+                    path,
+                    doc.line_of(loc),
+                    "name",
+                    f"key {key!r} is used twice: the first is kept",
+                    label,
+                )
+            )
+            continue
+        data["name"] = key
+        spec = validate_entry(model, data, doc, loc, label, problems, extra_keys=("id",))
+        built = None
+        if spec is not None:
+            try:
+                built = build(spec)
+            except ValueError as exc:
+                problems.append(ConfigProblem(path, doc.line_of(loc), "", str(exc), label))
+                spec = None
+        if spec is None:
+            out.broken[name] = out.broken[key] = doc.line_of(loc)
+            continue
+        out.names[key] = out.names[name] = key
+        if name != key:
+            out.display[key] = name
+        if built is not None:
+            out.entries[key] = built
     return out
 
 
-def _entries(
-    doc: _YamlDoc, key: str, parse: Callable[[Any], T], problems: list[ConfigProblem]
-) -> list[T]:
-    """Validate a top-level list entry by entry, so one bad entry costs only itself."""
-    if not isinstance(doc.data, dict) or not isinstance(doc.data.get(key), list):
-        problems.append(
-            ConfigProblem(
-                str(doc.path), doc.line_of(()), key, f"a top-level `{key}:` list is required"
-            )
-        )
-        return []
-    parsed = []
-    for index, entry in enumerate(doc.data[key]):
-        try:
-            parsed.append(parse(entry))
-        except ValidationError as error:
-            problems.extend(_problems(doc, error, (key, index)))
-    return parsed
+def _compile(spec: WatchSpec) -> Watch | None:
+    return compile_watch(spec) if spec.enabled else None  # a disabled watch: validated only
 
 
-def _parse_one_watch(entry: Any) -> Watch | None:
-    """One watch on its own, so a bad watch does not take the others down with it."""
-    parsed = parse_watchlist({"watches": [entry]})
-    return parsed[0] if parsed else None  # None: a disabled watch
+def load_watchlist(path: Path) -> tuple[list[Watch], list[ConfigProblem]]:
+    """One watch-list file on its own (an edited copy for `backtest`), entry by entry."""
+    problems: list[ConfigProblem] = []
+    doc = read_yaml(path)
+    watches = _keyed_entries(doc, "watches", "watch", WatchSpec, WATCH_KEY, _compile, problems)
+    return list(watches.entries.values()), problems
 
 
 def load_config(directory: Path) -> AppConfig:
-    """Load everything; problems are collected, never raised, unless a required file is unusable."""
+    """Load everything; problems are collected, never raised, unless a file is unusable."""
     problems: list[ConfigProblem] = []
 
     settings = AppSettingsFile()
     settings_path = directory / "otswatch.yaml"
     if settings_path.exists():
-        doc = _read_yaml(settings_path)
-        try:
-            settings = AppSettingsFile.model_validate(doc.data)
-        except ValidationError as error:
-            problems.extend(_problems(doc, error))
+        doc = read_yaml(settings_path)
+        settings = validate_settings(AppSettingsFile, doc.data, doc, problems)
 
-    sources_doc = _read_yaml(directory / "sources.yaml")
-    source_list = [
-        spec.to_source()
-        for spec in _entries(sources_doc, "sources", SourceSpec.model_validate, problems)
-    ]
-    source_list = _unique("name", source_list, lambda s: s.name, sources_doc, problems)
+    sources_doc = read_yaml(directory / "sources.yaml")
+    sources = _keyed_entries(
+        sources_doc, "sources", "source", SourceSpec, SOURCE_KEY, SourceSpec.to_source, problems
+    )
+    if sources_doc.data.get("sources") and not any(s.enabled for s in sources.entries.values()):
+        problems.append(
+            ConfigProblem(
+                str(sources_doc.path),
+                None,
+                "sources",
+                "no usable enabled source: nothing is collected",
+            )
+        )
 
     watch_path = directory / "watchlist.yaml"
-    watch_doc = _read_yaml(watch_path)
-    watches = [w for w in _entries(watch_doc, "watches", _parse_one_watch, problems) if w]
-    watches = _unique("name", watches, lambda w: w.name, watch_doc, problems)
+    watch_doc = read_yaml(watch_path)
+    watches = _keyed_entries(
+        watch_doc, "watches", "watch", WatchSpec, WATCH_KEY, _compile, problems
+    )
+    if not watches.entries:
+        problems.append(
+            ConfigProblem(str(watch_path), None, "watches", "no usable watch: nothing is flagged")
+        )
     version = hashlib.sha256(watch_path.read_bytes()).hexdigest()[:16]
 
-    destinations = DestinationsFile()
+    destinations = DestinationsConfig()
     destinations_path = directory / "destinations.yaml"
     if destinations_path.exists():
-        doc = _read_yaml(destinations_path)
-        try:
-            destinations = DestinationsFile.model_validate(doc.data)
-        except ValidationError as error:
-            problems.extend(_problems(doc, error))
+        destinations = parse_destinations(
+            read_yaml(destinations_path),
+            problems,
+            watches=watches.names,
+            broken_watches=watches.broken,
+        )
 
+    display = {**sources.display, **watches.display}
+    display.update({d.key: d.display for d in destinations.destinations if d.display != d.key})
     return AppConfig(
         directory=directory,
         settings=settings,
-        sources=tuple(source_list),
-        watches=tuple(watches),
+        sources=tuple(sources.entries.values()),
+        watches=tuple(watches.entries.values()),
         watchlist_version=version,
         destinations=destinations,
         problems=tuple(problems),
+        display_names=display,
     )
-
-
-def _unique(
-    what: str,
-    values: list[T],
-    key: Callable[[T], str],
-    doc: _YamlDoc,
-    problems: list[ConfigProblem],
-) -> list[T]:
-    seen: dict[str, T] = {}
-    for value in values:
-        name = key(value)
-        if name in seen:
-            problems.append(
-                ConfigProblem(
-                    str(doc.path), None, what, f"duplicate {what} {name!r}: the first one is kept"
-                )
-            )
-            continue
-        seen[name] = value
-    return list(seen.values())

@@ -223,7 +223,7 @@ class Daemon:
                 "config not reloaded (%s): %s; still running on the previous config", why, exc
             )
             return
-        for problem in config.problems:
+        for problem in self.app.problems:
             log.warning("config: %s", problem)
         after = {s.name: s for s in config.sources if s.enabled}
         for name in before.keys() - after.keys():
@@ -333,7 +333,7 @@ class Daemon:
         )
         for note in app.notes:
             log.info(note)
-        for problem in app.config.problems:
+        for problem in app.problems:
             log.warning("config: %s", problem)
 
     async def _shutdown(self) -> None:

@@ -1,7 +1,7 @@
 """The schema of `config/destinations.yaml`: where flags go, when, and at which level.
 
-Secrets never live in this file: a destination names the environment variable that holds its
-webhook URL or SMTP URL, and is switched off (with a note) when that variable is unset.
+The destinations themselves are declared by their kinds (alerts.delivery.destinations.registry);
+the file is read entry by entry in otswatch.config_routes.
 """
 
 from __future__ import annotations
@@ -15,24 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from alerts.delivery.quiet import QuietHours
 
-DestinationType = Literal["email", "slack", "webhook", "apprise", "console"]
 InstantLevel = Literal["none", "core", "related"]
-
-
-class DestinationSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-    type: DestinationType
-    # email: SMTP server URL, sender and recipients by env var name (defaults: DESIGN.md contract)
-    smtp_url_env: str = "OTSWATCH_SMTP_URL"
-    from_env: str = "OTSWATCH_EMAIL_FROM"
-    to_env: str = "OTSWATCH_EMAIL_TO"
-    # slack / webhook: the URL is a secret, so only its env var name is written here
-    url_env: str | None = None
-    # console: where digests are written when nothing else is configured
-    out_dir: str = "digests"  # relative to the data directory (OTSWATCH_DATA_DIR)
-    only_when_alone: bool = False  # console: switch off when another destination is live
 
 
 class DigestSpec(BaseModel):
@@ -95,32 +78,6 @@ class RouteSpec(BaseModel):
     @property
     def quiet_zone(self) -> str:
         return self.timezone or (self.digest.timezone if self.digest else "UTC")
-
-
-class DestinationsFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    destinations: list[DestinationSpec] = Field(default_factory=list)
-    routes: list[RouteSpec] = Field(default_factory=list)
-    # Where source problems (silent, blocked, failing sources) are reported, once per episode.
-    operations: list[str] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _references(self) -> DestinationsFile:
-        names = [d.name for d in self.destinations]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"destination names must be unique: {', '.join(duplicates)}")
-        unknown_ops = [d for d in self.operations if d not in names]
-        if unknown_ops:
-            raise ValueError(f"operations names unknown destination(s): {', '.join(unknown_ops)}")
-        for route in self.routes:
-            unknown = [d for d in route.destinations if d not in names]
-            if unknown:
-                raise ValueError(
-                    f"route {route.name!r} names unknown destination(s): {', '.join(unknown)}"
-                )
-        return self
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Sequence
 
 from alerts.delivery.destinations.base import TemporaryDeliveryError, redact
+from alerts.delivery.destinations.registry import BuildContext, DestinationKind, destination_kind
 from alerts.delivery.render import render_text
 from alerts.delivery.types import Digest
 
@@ -47,3 +48,22 @@ class AppriseDestination:
         raise TemporaryDeliveryError(
             self.name, f"{result.failed_count} of {len(self._urls)} notifications failed: {cause}"
         )
+
+
+@destination_kind
+class AppriseKind(DestinationKind):
+    """`type: apprise`: Teams, Discord, Telegram, Matrix, ntfy... through Apprise URLs."""
+
+    kind = "apprise"
+    summary = "Teams, Discord, Telegram, ntfy... (extra `apprise`); url_env holds Apprise URLs"
+    url_env: str = "OTSWATCH_APPRISE_URLS"
+
+    def environment(self, key: str) -> tuple[str, ...]:
+        return (self.url_env,)
+
+    def build(self, key: str, context: BuildContext) -> AppriseDestination:
+        urls = context.environ[self.url_env].replace(",", " ").split()
+        try:
+            return AppriseDestination(key, urls)
+        except ImportError:
+            raise ValueError("needs the `apprise` extra: pip install 'otswatch[apprise]'") from None

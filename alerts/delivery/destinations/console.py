@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from alerts.delivery.destinations.base import TemporaryDeliveryError
+from alerts.delivery.destinations.registry import BuildContext, DestinationKind, destination_kind
 from alerts.delivery.render import render_email, render_text
 from alerts.delivery.types import Digest
 
@@ -62,3 +63,22 @@ class ConsoleDestination:
             (self.out_dir / f"{stem}.html").write_text(html, encoding="utf-8")
             return txt
         raise FileExistsError(f"too many digests stamped {stamp} in {self.out_dir}")
+
+
+@destination_kind
+class ConsoleKind(DestinationKind):
+    """`type: console`: prints digests and keeps copies on disk; needs nothing set."""
+
+    kind = "console"
+    summary = "prints digests and saves .txt/.html under out_dir; only_when_alone: a fallback"
+    out_dir: str = "digests"  # relative to the data directory (OTSWATCH_DATA_DIR)
+    only_when_alone: bool = False
+
+    def standby(self) -> bool:
+        return self.only_when_alone
+
+    def build(self, key: str, context: BuildContext) -> ConsoleDestination:
+        out_dir = Path(self.out_dir)
+        return ConsoleDestination(
+            key, out_dir if out_dir.is_absolute() else context.base_dir / out_dir
+        )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import httpx
 
 from alerts.delivery.destinations.http import check_url, post_json, protect, redacted_url
+from alerts.delivery.destinations.registry import BuildContext, DestinationKind, destination_kind
 from alerts.delivery.render import render_slack
 from alerts.delivery.types import Digest
 
@@ -45,3 +46,18 @@ class SlackDestination:
             timeout=self._timeout,
         )
         return f"slack:{response.status_code}"
+
+
+@destination_kind
+class SlackKind(DestinationKind):
+    """`type: slack`: a Slack incoming webhook, its URL in an environment variable."""
+
+    kind = "slack"
+    summary = "Slack incoming webhook (Block Kit); url_env names the variable with its URL"
+    url_env: str = "OTSWATCH_SLACK_WEBHOOK_URL"
+
+    def environment(self, key: str) -> tuple[str, ...]:
+        return (self.url_env,)
+
+    def build(self, key: str, context: BuildContext) -> SlackDestination:
+        return SlackDestination(key, context.environ[self.url_env])

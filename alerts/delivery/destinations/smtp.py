@@ -24,6 +24,7 @@ from alerts.delivery.destinations.base import (
     TemporaryDeliveryError,
     redact,
 )
+from alerts.delivery.destinations.registry import BuildContext, DestinationKind, destination_kind
 from alerts.delivery.render import render_email
 from alerts.delivery.types import Digest
 
@@ -286,3 +287,26 @@ class SmtpDestination:
             return TemporaryDeliveryError(self.name, self._cause(stage, exc))
         # SMTPNotSupportedError (no STARTTLS/AUTH offered), no usable AUTH mechanism, ...
         return PermanentDeliveryError(self.name, self._cause(stage, exc))
+
+
+@destination_kind
+class EmailKind(DestinationKind):
+    """`type: email`: SMTP submission; server URL, sender and recipients from the environment."""
+
+    kind = "email"
+    summary = "email over SMTP; smtp_url_env, from_env, to_env name its variables"
+    smtp_url_env: str = "OTSWATCH_SMTP_URL"
+    from_env: str = "OTSWATCH_EMAIL_FROM"
+    to_env: str = "OTSWATCH_EMAIL_TO"
+
+    def environment(self, key: str) -> tuple[str, ...]:
+        return (self.smtp_url_env, self.from_env, self.to_env)
+
+    def build(self, key: str, context: BuildContext) -> SmtpDestination:
+        env = context.environ
+        try:
+            smtp = SmtpSettings.from_url(env[self.smtp_url_env])
+        except ValueError as exc:
+            raise ValueError(f"{self.smtp_url_env} is invalid: {exc}") from None
+        recipients = [r.strip() for r in env[self.to_env].split(",") if r.strip()]
+        return SmtpDestination(key, smtp, env[self.from_env].strip(), recipients)

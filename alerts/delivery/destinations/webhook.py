@@ -14,6 +14,12 @@ from collections.abc import Mapping
 import httpx
 
 from alerts.delivery.destinations.http import check_url, post_json, protect, redacted_url
+from alerts.delivery.destinations.registry import (
+    BuildContext,
+    DestinationKind,
+    destination_kind,
+    env_name,
+)
 from alerts.delivery.render import render_json
 from alerts.delivery.types import Digest
 
@@ -53,3 +59,18 @@ class WebhookDestination:
             headers=headers,
         )
         return f"webhook:{response.status_code}"
+
+
+@destination_kind
+class WebhookKind(DestinationKind):
+    """`type: webhook`: JSON POSTed to any receiver, its URL in an environment variable."""
+
+    kind = "webhook"
+    summary = "JSON POST (otswatch.digest/1) to any URL; url_env (default OTSWATCH_<ID>_URL)"
+    url_env: str | None = None
+
+    def environment(self, key: str) -> tuple[str, ...]:
+        return (self.url_env or env_name(key, "URL"),)
+
+    def build(self, key: str, context: BuildContext) -> WebhookDestination:
+        return WebhookDestination(key, context.environ[self.environment(key)[0]])
