@@ -20,26 +20,48 @@ from alerts.matching.types import Document
 from crawler.check import CheckResult, check_source
 from crawler.fetch import Fetcher
 from otswatch import output
-from otswatch.app import wire
+from otswatch.app import App, wire
 from otswatch.cli_common import CommandError, app_for, settings_for
 from otswatch.config import load_config
-from otswatch.cycle import run_once, site_options
+from otswatch.cycle import CycleReport, run_once, site_options
 from otswatch.daemon import run_forever
+from otswatch.health import health_report
+from otswatch.problems import report_config_problems
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     app = app_for(args)
     if args.once:
-        report = asyncio.run(run_once(app, digest=not args.no_digest))
-        failed = [p for p in report.polls if not p.ok]
-        print(
-            f"polled {len(report.polls)} sources ({len(failed)} failing), "
-            f"{sum(p.items_new for p in report.polls)} new items, "
-            f"{report.classified.flags} new flags, {len(report.deliveries)} deliveries"
-        )
-        return 0
+        return _run_once(app, digest=not args.no_digest)
     run_forever(app)
     return 0
+
+
+def _run_once(app: App, *, digest: bool) -> int:
+    """One cycle for cron: every config problem on stderr; exit 1 when an entry is invalid or
+    a due delivery failed, so the job's owner hears of it."""
+    for problem in app.problems:
+        print(f"config: {problem}", file=sys.stderr)
+
+    async def cycle() -> CycleReport:
+        await report_config_problems(app)
+        return await run_once(app, digest=digest)
+
+    report = asyncio.run(cycle())
+    failed = [p for p in report.polls if not p.ok]
+    undelivered = [d for d in report.deliveries if not d.ok]
+    print(
+        f"polled {len(report.polls)} sources ({len(failed)} failing), "
+        f"{sum(p.items_new for p in report.polls)} new items, "
+        f"{report.classified.flags} new flags, {len(report.deliveries)} deliveries"
+        + (f" ({len(undelivered)} failed)" if undelivered else "")
+    )
+    for outcome in undelivered:
+        print(f"delivery to {outcome.destination} failed: {outcome.detail}", file=sys.stderr)
+    errors = [p for p in app.problems if p.severity == "error"]
+    if errors:
+        print(f"config: {len(errors)} error(s); run `otswatch config check`", file=sys.stderr)
+    return 1 if errors or undelivered else 0
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -193,27 +215,25 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     app = app_for(args)
-    health = app.items.health()
+    report = health_report(app)
     flags = app.flags.flags_by_item()
-    deliveries = app.outbox.list_deliveries(limit=1000)
-    failing = [h for h in health if h.consecutive_failures]
+    states = [s["state"] for s in report["sources"]]
+    counts = ", ".join(f"{states.count(s)} {s}" for s in sorted(set(states)) if s != "ok")
+    print(f"health       {report['status']}")
     print(f"database     {app.settings.database.split('@')[-1]}")
-    print(f"sources      {len(health)} ({len(failing)} failing)")
-    print(f"items        {sum(h.items_total for h in health)}")
+    print(f"sources      {len(states)}" + (f" ({counts})" if counts else ""))
+    print(f"items        {sum(h.items_total for h in app.items.health())}")
     print(f"flagged      {len(flags)}")
-    by_status = {s: sum(d.status == s for d in deliveries) for s in ("sent", "pending", "failed")}
+    by_status = report["deliveries"]
     print(
         f"deliveries   {by_status['sent']} sent, {by_status['pending']} pending, "
         f"{by_status['failed']} failed"
     )
     print(f"destinations {', '.join(app.destinations) or 'none'} (types: {', '.join(kinds())})")
-    problems = app.problems
-    errors = sum(p.severity == "error" for p in problems)
-    print(f"config       {errors} error(s), {len(problems) - errors} warning(s)")
-    for problem in problems:
-        print(f"  {problem}")
+    config = report["config"]
+    print(f"config       {len(config['errors'])} error(s), {len(config['warnings'])} warning(s)")
+    for reason in report["reasons"]:
+        print(f"  {reason}")
     for note in app.notes:
         print(f"  note: {note}")
-    for source in failing:
-        print(f"  failing: {source.name}: {source.last_error}")
     return 0

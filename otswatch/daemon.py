@@ -47,6 +47,7 @@ from otswatch.cycle import (
 )
 from otswatch.jobwatch import JobWatch
 from otswatch.listen import listen_for_items, listens
+from otswatch.problems import report_config_problems
 from otswatch.web.application import build_web_app
 from otswatch.web.server import WebServer, serve
 
@@ -97,6 +98,7 @@ class Daemon:
             self._listener = loop.create_task(
                 listen_for_items(self.app.settings.database, lambda: alert_soon(self.app))
             )
+        self.app.spawn(report_config_problems(self.app))
         try:
             web = build_web_app(self.app, reload=self.reload)
             self._http = await serve(web, self.app.settings.http_addr)
@@ -225,6 +227,7 @@ class Daemon:
             return
         for problem in self.app.problems:
             log.warning("config: %s", problem)
+        self.app.spawn(report_config_problems(self.app))
         after = {s.name: s for s in config.sources if s.enabled}
         for name in before.keys() - after.keys():
             if self._scheduler.get_job(f"source:{name}"):

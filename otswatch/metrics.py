@@ -129,7 +129,7 @@ class _StoreState(Collector):
         yield GaugeMetricFamily(
             "otswatch_config_problems",
             "Problems found in the config files (entries dropped or suspicious).",
-            value=float(len(app.config.problems)),
+            value=float(len(app.problems)),
         )
         yield GaugeMetricFamily(
             "otswatch_stalled_jobs",

@@ -96,7 +96,7 @@ def health_table(health: Sequence[SourceHealth]) -> str:
             h.type,
             (h.problem or "failing").upper()
             if h.problem or h.consecutive_failures
-            else ("ok" if h.last_success else "new"),
+            else ("ok" if h.last_success else "pending"),
             _ago(h.last_success),
             str(h.consecutive_failures),
             f"{h.items_last_7d / 7:.1f}",

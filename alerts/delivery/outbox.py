@@ -176,7 +176,8 @@ async def _attempt(
     flagged = store.flags.flagged_items(item_ids=delivery.item_ids) if delivery.item_ids else []
     entries = build_entries(flagged, store.flags)
     if delivery.kind == "notice":
-        title = "otswatch: a source needs attention"
+        about = "the config" if delivery.key.startswith("notice:config:") else "a source"
+        title = f"otswatch: {about} needs attention"
         footer_notes = (delivery.note or "",)
     elif delivery.kind == "instant":
         title = f"OTS alert: {entries[0].title}" if entries else "OTS alert"

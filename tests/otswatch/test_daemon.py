@@ -152,7 +152,8 @@ def test_daemon_stays_up_offline_and_exits_cleanly(tmp_path: Path) -> None:
             answer: dict[str, object] = httpx.get(f"http://{address}/health", timeout=5).json()
         except httpx.TransportError:
             return None  # not listening yet: a loaded machine starts slowly
-        failing = [s for s in answer["sources"] if not s["ok"]]  # type: ignore[attr-defined]
+        sources: list[dict[str, object]] = answer["sources"]  # type: ignore[assignment]
+        failing = [s for s in sources if s["state"] == "failing"]
         return answer if len(failing) == 3 else None
 
     health = wait_for(all_failed, timeout=60)
