@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from alerts.matching.watchlist import Watch, WatchSpec, compile_watch
+from alerts.matching.watchlist import Watch, compile_watch
+from alerts.matching.watchspec import WatchSpec
 from crawler.addresses import AllowList
 from crawler.sources import SourceSpec, parse_duration
 from crawler.types import Source

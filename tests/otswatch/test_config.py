@@ -163,6 +163,6 @@ def test_absurd_values_are_config_problems_not_crashes(config_dir: Path) -> None
     assert any(":2: classify_every:" in m for m in messages), messages
     assert any(':2: source "a": interval:' in m and "longer than" in m for m in messages), messages
     assert any(':3: source "b": interval:' in m for m in messages), messages
-    assert any(
-        ':4: source "c": interval:' in m and "disable the source" in m for m in messages
-    ), messages
+    assert any(':4: source "c": interval:' in m and "disable the source" in m for m in messages), (
+        messages
+    )
