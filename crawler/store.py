@@ -97,10 +97,14 @@ class ItemStore(SourceRows):
         ids: Sequence[int] | None = None,
         after_id: int = 0,
         limit: int | None = None,
+        fetched_since: datetime | None = None,
     ) -> list[Item]:
+        """`since` filters by publication date, `fetched_since` by first sight (as digests)."""
         query = select(items).where(items.c.id > after_id).order_by(items.c.id)
         if since is not None:
             query = query.where(items.c.published >= since)
+        if fetched_since is not None:
+            query = query.where(items.c.fetched_at >= fetched_since)
         if ids is not None:
             query = query.where(items.c.id.in_(list(ids)))
         if limit is not None:

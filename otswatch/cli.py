@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from typing import NoReturn
 
 from otswatch import __version__, logs
 from otswatch.cli_common import CommandError, duration, existing_path, positive_int
@@ -30,11 +31,19 @@ from otswatch.config import ConfigFileError
 from otswatch.settings import SettingsError
 
 log = logging.getLogger("otswatch")
+PUBLISHED_HELP = "with --since: count by publication date instead of first sight"
 DESCRIPTION = "Monitor news coverage of the Organization of Turkic States and send alerts."
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with its usage block left out of errors: one line, then exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="otswatch",
         description=DESCRIPTION,
         epilog="Run `otswatch COMMAND --help` for a command's options and an example.",
@@ -105,8 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--since",
         type=duration,
         metavar="PERIOD",
-        help="only items published in this period, e.g. 7d",
+        help="only items first seen in this period (as digests count), e.g. 7d",
     )
+    items.add_argument("--published", action="store_true", help=PUBLISHED_HELP)
     items.add_argument(
         "--limit", type=positive_int, default=0, help="only the last N items (default: all)"
     )
@@ -117,8 +127,13 @@ def build_parser() -> argparse.ArgumentParser:
         "otswatch backtest --watchlist edited/watchlist.yaml --since 30d",
     )
     bt.add_argument(
-        "--since", type=duration, default="30d", metavar="PERIOD", help="items of this period (30d)"
+        "--since",
+        type=duration,
+        default="30d",
+        metavar="PERIOD",
+        help="items first seen in this period (default 30d)",
     )
+    bt.add_argument("--published", action="store_true", help=PUBLISHED_HELP)
     bt.add_argument(
         "--watchlist",
         type=existing_path,

@@ -106,10 +106,11 @@ def _open_input(name: str) -> TextIO:
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
+    stream = _open_input(args.file)  # a missing file is reported before the watch-list compiles
     config = load_config(settings_for(args).config_dir)
     classifier = Classifier(config.watches)
     errors = 0
-    with _open_input(args.file) as stream:
+    with stream:
         for number, line in _jsonl(stream):
             line_id: object = None
             try:

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from alerts.delivery.digest import build_entries, group_by_story, make_digest
@@ -16,6 +17,7 @@ from alerts.flagging.backtest import backtest
 from alerts.matching.classifier import Classifier
 from alerts.matching.watchlist import Watch
 from crawler.store import now_utc
+from crawler.types import Item
 from otswatch import output
 from otswatch.app import App
 from otswatch.cli_common import CommandError, app_for
@@ -23,10 +25,19 @@ from otswatch.config import load_watchlist
 from otswatch.cycle import footer_notes, send_digest
 
 
+def _items_since(app: App, since: datetime | None, *, published: bool) -> list[Item]:
+    """One time axis everywhere: first sight (as digests), or publication with --published."""
+    if since is None:
+        return app.items.get_items()
+    if published:
+        return app.items.get_items(since=since)
+    return app.items.get_items(fetched_since=since)
+
+
 def cmd_items(args: argparse.Namespace) -> int:
     app = app_for(args)
     since = now_utc() - args.since if args.since else None
-    items = app.items.get_items(since=since)
+    items = _items_since(app, since, published=args.published)
     flags = app.flags.flags_by_item()
     shown = [i for i in items if not args.flagged or (i.id in flags)]
     shown = shown[-args.limit :] if args.limit else shown
@@ -49,7 +60,11 @@ def cmd_items(args: argparse.Namespace) -> int:
 def cmd_backtest(args: argparse.Namespace) -> int:
     app = app_for(args)
     watches = _watches_from(args.watchlist) if args.watchlist else list(app.config.watches)
-    items = app.items.get_items(since=now_utc() - args.since)
+    items = _items_since(app, now_utc() - args.since, published=args.published)
+    if not items:
+        axis = "published" if args.published else "first seen"
+        print(f"no stored items {axis} in the last {args.since}: nothing to compare")
+        return 0
     report = backtest(
         items, app.flags.flags_by_item([i.id for i in items if i.id]), Classifier(watches)
     )

@@ -1,5 +1,6 @@
-"""Turning flagged items into digest entries: one entry per story, best item first,
-the other outlets of the same story listed as "also reported by"."""
+"""Turning flagged items into digest entries: one entry per event, the report that matched
+best first (its evidence shown), then every other report of the event, each with its own
+outlet, language, headline and link: two reports from one outlet are two reports."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def _rank(entry: FlaggedItem) -> tuple[int, float, datetime]:
 
 
 def build_entries(flagged: Sequence[FlaggedItem], store: FlagStore) -> list[DigestEntry]:
-    """One entry per event: the strongest story leads, every other outlet is 'also reported by'."""
+    """One entry per event: the strongest story leads, every other report follows."""
     leaders = group_by_story(flagged)
     siblings = store.items_in_stories([e.item.story for e in leaders if e.item.story])
     entries = []
@@ -42,15 +43,15 @@ def build_entries(flagged: Sequence[FlaggedItem], store: FlagStore) -> list[Dige
             for member in event
             for other in siblings.get(member.item.story or "", [member.item])
         ]
-        others = [
-            SourceRef(
-                name=other.source if other.lang == item.lang else f"{other.source} ({other.lang})",
-                url=other.url,
+        seen = {item.id, item.url}
+        others = []
+        for other in sorted(reports, key=lambda r: (r.published, r.id or 0)):
+            if other.id in seen or other.url in seen:
+                continue
+            seen.update((other.id, other.url))
+            others.append(
+                SourceRef(name=other.source, url=other.url, lang=other.lang, title=other.title)
             )
-            for other in reports
-            if other.id != item.id and other.source != item.source
-        ]
-        unique_others = list({ref.name: ref for ref in others}.values())
         entries.append(
             DigestEntry(
                 item_id=item.id,
@@ -65,7 +66,7 @@ def build_entries(flagged: Sequence[FlaggedItem], store: FlagStore) -> list[Dige
                 score=flag.score,
                 evidence=flag.evidence,
                 summary=item.summary or item.text[:400],
-                also_reported_by=tuple(unique_others),
+                also_reported_by=tuple(others),
             )
         )
     return entries

@@ -12,13 +12,17 @@ from alerts.matching.types import Evidence, Level
 
 @dataclass(frozen=True)
 class SourceRef:
+    """Another report of the same event: its outlet, language, headline and own link."""
+
     name: str
     url: str
+    lang: str = ""
+    title: str = ""
 
 
 @dataclass(frozen=True)
 class DigestEntry:
-    """One story in a digest: the best item of its cluster plus the other outlets."""
+    """One event in a digest: the report that matched best, then every other report of it."""
 
     item_id: int
     story: str

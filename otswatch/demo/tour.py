@@ -3,7 +3,8 @@
 A bundled replay news site (feeds and HTML pages in several languages), a real SMTP server and
 a Slack-style webhook receiver run on 127.0.0.1; one full cycle polls the feeds, crawls the
 feed-less site with the Scrapy spider, classifies, and delivers the digest to both. Every
-message is saved under the output folder exactly as received.
+message is saved under the output folder exactly as received, and the demo's database and
+config stay there too, so `items`, `explain --id` and `backtest` can explore them afterwards.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import asyncio
 import logging
 import shutil
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -22,6 +22,7 @@ from otswatch.cycle import run_once
 from otswatch.demo.servers import ReplaySite, SmtpSink, WebhookSink
 from otswatch.settings import Settings, settings_from_env
 
+DATABASE = "demo.db"
 DEMO_DIR = Path(__file__).parent
 SITE_ROOT = DEMO_DIR / "site"
 DEMO_DESTINATIONS = """\
@@ -43,7 +44,7 @@ routes:
 def _prepare_config(workdir: Path, base_url: str, user_config: Path) -> Path:
     """The demo's own config: its sources on the replay site, the user's watch-list."""
     config_dir = workdir / "config"
-    config_dir.mkdir(parents=True)
+    config_dir.mkdir(parents=True, exist_ok=True)
     sources = (DEMO_DIR / "sources.yaml").read_text(encoding="utf-8")
     (config_dir / "sources.yaml").write_text(sources.replace("__BASE__", base_url), "utf-8")
     watchlist = user_config / "watchlist.yaml"
@@ -55,9 +56,21 @@ def _prepare_config(workdir: Path, base_url: str, user_config: Path) -> Path:
 
 
 def _clean(out: Path) -> None:
+    """Each tour starts afresh (a kept database would have nothing new to send)."""
     out.mkdir(parents=True, exist_ok=True)
-    for old in [*out.glob("*.eml"), *out.glob("*.json")]:
-        old.unlink()
+    for old in [*out.glob("*.eml"), *out.glob("*.json"), out / DATABASE]:
+        old.unlink(missing_ok=True)
+    shutil.rmtree(out / "data", ignore_errors=True)
+
+
+def _explore_commands(out: Path, settings: Settings, item_id: int | None) -> list[str]:
+    prefix = f"OTSWATCH_DATABASE_URL={settings.database} otswatch --config {settings.config_dir}"
+    return [
+        f"{prefix} items --flagged",
+        f"{prefix} explain --id {item_id if item_id is not None else 1}",
+        f"{prefix} backtest --since 366d --published",
+        f"{prefix} deliveries",
+    ]
 
 
 def run_demo(out: Path, *, user_config: Path | None = None) -> int:
@@ -65,17 +78,16 @@ def run_demo(out: Path, *, user_config: Path | None = None) -> int:
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command chatter
     user_config = user_config or settings_from_env().config_dir
     _clean(out)
+    out = out.resolve()
     with (
-        tempfile.TemporaryDirectory(prefix="otswatch-demo-") as tmp,
         ReplaySite(SITE_ROOT) as site,
         SmtpSink(out_dir=out) as smtp,
         WebhookSink(out_dir=out) as hook,
     ):
-        workdir = Path(tmp)
         settings = Settings(
-            config_dir=_prepare_config(workdir, site.base_url, user_config),
-            data_dir=workdir,
-            database_url=f"sqlite:///{workdir / 'demo.db'}",
+            config_dir=_prepare_config(out, site.base_url, user_config),
+            data_dir=out / "data",
+            database_url=f"sqlite:///{out / DATABASE}",
         )
         environ = {
             "OTSWATCH_SMTP_URL": smtp.url,
@@ -113,6 +125,10 @@ def run_demo(out: Path, *, user_config: Path | None = None) -> int:
         print(f"received     {len(mails)} email(s), {len(posts)} webhook post(s), saved in {out}/")
         for path in sorted([*out.glob("*.eml"), *out.glob("*.json")]):
             print(f"  {path}")
+        seed = next((i.id for i in items if i.id in flags and i.lang == "fr"), None)
+        print(f"kept         database {out / DATABASE} and config {settings.config_dir}/; explore:")
+        for command in _explore_commands(out, settings, seed):
+            print(f"  {command}")
         print(f"done in {time.monotonic() - started:.1f}s")
         app.engine.dispose()
         ok = bool(mails) and bool(posts) and all(d.ok for d in report.deliveries)

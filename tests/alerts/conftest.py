@@ -49,7 +49,7 @@ def make_entry(**overrides: Any) -> DigestEntry:
         summary="Heads of state of the member countries met in the Hungarian capital "
         "to talk about transport links and energy.",
         also_reported_by=(
-            SourceRef("Trend", "https://trend.example.az/ots"),
+            SourceRef("Trend", "https://trend.example.az/ots", "az", "TDT zirvəsi Budapeştdə"),
             SourceRef("APA", "https://apa.example.az/ots"),
             SourceRef("Daily Sabah", "https://sabah.example.com/ots"),
         ),

@@ -86,7 +86,8 @@ def test_text_groups_core_first_with_all_details(sample_digest: Digest) -> None:
         "https://news.example.org/2025/05/21/budapest-summit?ref=rss&lang=en",
         "Kazinform · 21 May 2025, 09:30 UTC (2025-05-21T09:30:00Z) · en · core · score 0.93",
         '"Organization of Turkic States" in summary (rule: name-en)',
-        "Also reported by: Trend, APA, Daily Sabah",
+        "   Also reported (3):\n     - Trend (az): TDT zirvəsi Budapeştdə\n"
+        "       https://trend.example.az/ots\n     - APA\n       https://apa.example.az/ots\n",
         "2025-05-21T07:05:00Z",  # naive datetime read as UTC
         "Stories since 20 May 2025, 18:00 UTC",
     ):
@@ -179,7 +180,10 @@ def test_slack_payload_groups_and_links(sample_digest: Digest) -> None:
         "Turkic leaders gather in Budapest for an informal summit>*\n"
     )
     assert sections[3] == "*Related stories* (1)"
-    assert "Also reported by: Trend, APA, Daily Sabah" in sections[1]
+    assert (
+        "Also reported (3):\n◦ <https://trend.example.az/ots|Trend (az): TDT zirvəsi Budapeştdə>\n"
+        "◦ <https://apa.example.az/ots|APA>\n"
+    ) in sections[1]
     assert "“Organization of Turkic States” in summary (rule `name-en`)" in sections[1]
     assert "HTTP 404" in blocks[-1]["elements"][0]["text"]
     assert not any("more stor" in t for t in _mrkdwn_texts(payload))
@@ -301,6 +305,8 @@ def test_json_schema_is_stable_and_core_first(sample_digest: Digest) -> None:
     assert entries[0]["also_reported_by"][0] == {
         "name": "Trend",
         "url": "https://trend.example.az/ots",
+        "lang": "az",
+        "title": "TDT zirvəsi Budapeştdə",
     }
     assert payload["footer_notes"] == ["Source kazinform failing since 2 days: HTTP 404"]
 

@@ -168,8 +168,19 @@ def test_demo_then_items_jsonl_and_outbox(
     message = email.message_from_bytes(raw, policy=default)
     text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    seed_page = "/journal-eurasie/2025/05/budapest-kazakhstan-organisation-etats-turciques.html"
     for body in (text, html, posts[0].read_text("utf-8")):
         assert "Organisation des États turciques" in body or "Budapest" in body
+        assert seed_page in body, "the seed article's own page must be linked"
+    # the demo keeps its database and config for exploring afterwards
+    assert (out / "demo.db").is_file() and (out / "config" / "sources.yaml").is_file()
+    explore = [line.strip() for line in summary.splitlines() if "otswatch --config" in line]
+    assert any(line.endswith("items --flagged") for line in explore), summary
+    env, _, command = explore[0].partition(" otswatch ")
+    monkeypatch.setenv(*env.split("=", 1))
+    capsys.readouterr()
+    assert main(command.split()) == 0
+    assert "Budapest" in capsys.readouterr().out
     assert "FAILED" in summary and "dead-feed" in summary
     assert "broken-feed" in summary
 

@@ -90,7 +90,7 @@ def test_a_bad_log_setting_is_one_clear_line_and_exit_2(name: str, value: str) -
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        f"otswatch: {name}={value!r} is not one of: "
+        f"otswatch: error: {name}={value!r} is not one of: "
         + ", ".join(logs.FORMATS if name.endswith("FORMAT") else logs.LEVELS).lower()
     ]
 

@@ -10,7 +10,7 @@ import httpx
 
 from alerts.delivery.destinations.http import check_url, post_json, protect, redacted_url
 from alerts.delivery.destinations.registry import BuildContext, DestinationKind, destination_kind
-from alerts.delivery.render import render_slack
+from alerts.delivery.slack_blocks import render_slack
 from alerts.delivery.types import Digest
 
 

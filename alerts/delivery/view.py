@@ -1,0 +1,222 @@
+"""The digest as every channel sees it: grouped (core first), formatted, URLs checked.
+
+Pure: no network, no database. Titles, summaries and names come from the open web and are
+treated as hostile by each renderer (render: HTML autoescape; slack_blocks: mrkdwn escaping);
+here only URLs are checked, so that nothing but http(s) ever becomes a link.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from alerts.delivery.types import Digest, DigestEntry
+from alerts.matching.types import Evidence, Level
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+_LEVEL_LABELS: dict[Level, str] = {"core": "Core stories", "related": "Related stories"}
+_SPACE_RE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    text: str
+    field: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class OutletView:
+    """Another report of the event; `label` is its outlet and language: "wire-b (ru)"."""
+
+    name: str
+    url: str | None
+    lang: str = ""
+    title: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.lang})" if self.lang else self.name
+
+
+@dataclass(frozen=True)
+class EntryView:
+    title: str
+    url: str | None
+    source: str
+    published_human: str
+    published_iso: str
+    lang: str
+    level: Level
+    score: str
+    watch: str
+    summary: str
+    evidence: tuple[EvidenceView, ...]
+    also: tuple[OutletView, ...]
+
+    @property
+    def also_names(self) -> str:
+        return ", ".join(o.label for o in self.also)
+
+
+@dataclass(frozen=True)
+class GroupView:
+    level: Level
+    label: str
+    entries: tuple[EntryView, ...]
+
+
+@dataclass(frozen=True)
+class DigestView:
+    kind: str
+    title: str
+    subject: str
+    summary_line: str
+    generated_human: str
+    generated_iso: str
+    window_human: str | None
+    groups: tuple[GroupView, ...]
+    notes: tuple[str, ...]
+    total: int
+    core: int
+
+
+def utc(dt: datetime) -> datetime:
+    """Naive datetimes are taken as UTC (the store keeps UTC)."""
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+def iso(dt: datetime) -> str:
+    return utc(dt).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def day(dt: datetime) -> str:
+    d = utc(dt)
+    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def human(dt: datetime) -> str:
+    return f"{day(dt)}, {utc(dt):%H:%M} UTC"
+
+
+def one_line(text: str) -> str:
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only absolute http(s) URLs become links; anything else (javascript:, data:) is dropped."""
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return None
+    return url
+
+
+def plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def grouped(entries: Iterable[DigestEntry]) -> tuple[list[DigestEntry], list[DigestEntry]]:
+    """Core first, then related; the builder's order is kept inside each level."""
+    items = list(entries)
+    return [e for e in items if e.level == "core"], [e for e in items if e.level != "core"]
+
+
+def _entry_view(entry: DigestEntry) -> EntryView:
+    return EntryView(
+        title=one_line(entry.title) or "(untitled)",
+        url=safe_url(entry.url),
+        source=one_line(entry.source),
+        published_human=human(entry.published),
+        published_iso=iso(entry.published),
+        lang=entry.lang or "und",
+        level=entry.level,
+        score=f"{entry.score:.2f}",
+        watch=one_line(entry.watch),
+        summary=clip(one_line(entry.summary), 600),
+        evidence=tuple(
+            EvidenceView(text=one_line(ev.text), field=ev.field, rule=one_line(ev.rule))
+            for ev in strongest_evidence(entry.evidence)
+        ),
+        also=tuple(
+            OutletView(
+                name=one_line(ref.name),
+                url=safe_url(ref.url),
+                lang=one_line(ref.lang),
+                title=clip(one_line(ref.title), 200),
+            )
+            for ref in entry.also_reported_by
+        ),
+    )
+
+
+def subject(digest: Digest) -> str:
+    if not digest.entries and digest.footer_notes:  # an operations notice, not news
+        return clip(one_line(digest.title) or "otswatch notice", 180)
+    if digest.kind == "instant" and digest.entries:
+        title = one_line(digest.entries[0].title) or "(untitled)"
+        extra = len(digest.entries) - 1
+        suffix = f" (+{extra} more)" if extra else ""
+        return clip(f"[OTS] {title}", 180 - len(suffix)) + suffix
+    core, _ = grouped(digest.entries)
+    n = len(digest.entries)
+    when = day(digest.generated_at)
+    return f"OTS watch: {plural(n, 'story', 'stories')} ({len(core)} core) — {when}"
+
+
+_FIELD_ORDER = {"title": 0, "summary": 1, "text": 2}
+EVIDENCE_SHOWN = 8
+
+
+def strongest_evidence(evidence: Sequence[Evidence], limit: int = EVIDENCE_SHOWN) -> list[Evidence]:
+    """What a reader needs to trust a flag: the heaviest distinct matches, title first.
+
+    The same name found in title, summary and text is one piece of evidence, shown once.
+    """
+    ranked = sorted(evidence, key=lambda ev: (-ev.weight, _FIELD_ORDER.get(ev.field, 3)))
+    chosen: dict[str, Evidence] = {}
+    for ev in ranked:
+        chosen.setdefault(ev.text.casefold(), ev)
+    return list(chosen.values())[:limit]
+
+
+def build_view(digest: Digest) -> DigestView:
+    """The digest as the templates see it: grouped, formatted, URLs checked."""
+    core, related = grouped(digest.entries)
+    levels: tuple[tuple[Level, list[DigestEntry]], ...] = (("core", core), ("related", related))
+    groups = tuple(
+        GroupView(level=level, label=_LEVEL_LABELS[level], entries=tuple(map(_entry_view, es)))
+        for level, es in levels
+        if es
+    )
+    n = len(digest.entries)
+    return DigestView(
+        kind=digest.kind,
+        title=one_line(digest.title) or "OTS watch",
+        subject=subject(digest),
+        summary_line=f"{plural(n, 'story', 'stories')} ({len(core)} core, {len(related)} related)",
+        generated_human=human(digest.generated_at),
+        generated_iso=iso(digest.generated_at),
+        window_human=human(digest.window_start) if digest.window_start else None,
+        groups=groups,
+        notes=tuple(one_line(note) for note in digest.footer_notes if note.strip()),
+        total=n,
+        core=len(core),
+    )
