@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from alerts.delivery.destinations.base import Destination
 from alerts.delivery.destinations.registry import BuildContext
-from alerts.delivery.routing import Route, resolve_route
+from alerts.delivery.routing import Route, RouteSpec, resolve_route
 from alerts.delivery.store import DeliveryStore
 from alerts.flagging.store import FlagStore
 from alerts.matching.classifier import Classifier
@@ -125,10 +125,10 @@ def wire(
         base_dir=settings.data_dir,  # relative console out_dir: beside the database
         file=str(config.directory / "destinations.yaml"),
     )
-    route_specs = config.destinations.routes or DEFAULT_DESTINATIONS.routes
+    route_specs = list(config.destinations.routes) or _default_routes(chosen, notes)
     routes = [resolve_route(spec, set(destinations)) for spec in route_specs]
     for route in routes:
-        if not route.destinations:
+        if not route.destinations and config.destinations.routes:
             problems.append(
                 ConfigProblem(
                     str(config.directory / "destinations.yaml"),
@@ -163,6 +163,19 @@ def wire(
         notes=notes,
         problems=problems,
     )
+
+
+def _default_routes(chosen: DestinationsConfig, notes: list[str]) -> list[RouteSpec]:
+    """Without routes, the built-in route to those of its destinations that are configured."""
+    keys = {d.key for d in chosen.destinations}
+    routes = []
+    for spec in DEFAULT_DESTINATIONS.routes:
+        targets = [d for d in spec.destinations if d in keys]
+        if targets:
+            routes.append(spec.model_copy(update={"destinations": targets}))
+    if not routes:
+        notes.append("no routes configured: only operations notices are sent")
+    return routes
 
 
 def build_app(

@@ -74,3 +74,9 @@ def test_kinds_build_from_their_own_options(tmp_path: Path) -> None:
 def test_a_kind_refuses_options_it_does_not_have() -> None:
     with pytest.raises(ValidationError, match="out_dir"):
         kinds()["slack"].model_validate({"out_dir": "x"})
+
+
+def test_the_readme_lists_every_kind_as_the_registry_describes_it() -> None:
+    readme = (PACKAGE.parents[2] / "README.md").read_text("utf-8")
+    for name, kind in kinds().items():
+        assert f"| `{name}` | {kind.summary} |" in readme, f"README: add the row of {name}"
