@@ -21,7 +21,7 @@ from alerts.delivery.slack_blocks import (
     slack_escape,
 )
 from alerts.delivery.types import Digest
-from alerts.delivery.view import build_view, grouped, iso, safe_url, subject
+from alerts.delivery.view import build_view, grouped, iso, safe_url, strongest_evidence, subject
 
 __all__ = [
     "SLACK_MAX_BLOCKS",
@@ -35,6 +35,7 @@ __all__ = [
     "render_text",
     "safe_url",
     "slack_escape",
+    "strongest_evidence",
 ]
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
