@@ -27,6 +27,7 @@ from otswatch.cycle import CycleReport, run_once, site_options
 from otswatch.daemon import run_forever
 from otswatch.health import health_report
 from otswatch.problems import report_config_problems
+from otswatch.status import ago, last_cycle, next_digests, probe_daemon
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -220,6 +221,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     flags = app.flags.flags_by_item()
     states = [s["state"] for s in report["sources"]]
     counts = ", ".join(f"{states.count(s)} {s}" for s in sorted(set(states)) if s != "ok")
+    daemon = probe_daemon(app.settings.http_addr)
+    polled, classified = last_cycle(app)
+    print(f"daemon       {daemon.detail}")
+    print(f"last cycle   poll {ago(polled)}, classification {ago(classified)}")
     print(f"health       {report['status']}")
     print(f"database     {app.settings.database.split('@')[-1]}")
     print(f"sources      {len(states)}" + (f" ({counts})" if counts else ""))
@@ -233,6 +238,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"destinations {', '.join(app.destinations) or 'none'} (types: {', '.join(kinds())})")
     config = report["config"]
     print(f"config       {len(config['errors'])} error(s), {len(config['warnings'])} warning(s)")
+    for due in next_digests(app):
+        when = f"{due.at:%Y-%m-%d %H:%M} {due.zone}" if due.at else "no digest"
+        print(f"next digest  {due.route}: {when}")
     for reason in report["reasons"]:
         print(f"  {reason}")
     for note in app.notes:

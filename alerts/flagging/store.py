@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from alerts.flagging.schema import classifications, flags
 from alerts.matching.types import Evidence, Flag, Level, Verdict
+from crawler.database import as_utc
 from crawler.schema import items
 from crawler.store import item_from_row, now_utc
 from crawler.types import Item
@@ -55,6 +56,12 @@ class FlagStore:
             conn.execute(delete(flags).where(flags.c.item_id.in_(ids)))
             conn.execute(delete(classifications).where(classifications.c.item_id.in_(ids)))
             return _save(conn, results, watchlist_version)
+
+    def last_classified_at(self) -> datetime | None:
+        """When the newest classification was saved (by any process): the last sweep's time."""
+        with self.engine.connect() as conn:
+            value = conn.execute(select(func.max(classifications.c.classified_at))).scalar()
+        return as_utc(value)
 
     def flag_counts(self) -> dict[tuple[str, str], int]:
         """Stored flags by (watch, level): one grouped query, for metrics."""
