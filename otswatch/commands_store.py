@@ -102,7 +102,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
                 min_score=route.min_score,
                 fetched_since=now_utc() - DIGEST_LOOKBACK,
             )
-            entries = build_entries(group_by_story(flagged), app.flags)
+            entries = build_entries(group_by_story(flagged), app.flags, app.config.source_names)
             digest = make_digest(
                 "digest",
                 entries,

@@ -90,6 +90,7 @@ class AppConfig:
     problems: tuple[ConfigProblem, ...] = field(default=())
     # key -> the name people wrote, for sources, watches and destinations named freely
     display_names: dict[str, str] = field(default_factory=dict)
+    source_names: dict[str, str] = field(default_factory=dict)  # only sources: shown in digests
 
     @property
     def errors(self) -> tuple[ConfigProblem, ...]:
@@ -244,4 +245,5 @@ def load_config(directory: Path) -> AppConfig:
         destinations=destinations,
         problems=tuple(problems),
         display_names=display,
+        source_names=dict(sources.display),
     )

@@ -169,7 +169,9 @@ async def _classify(app: App) -> ClassifyReport:
 
 
 async def _deliver(app: App, now: datetime, notes: Sequence[str] = ()) -> list[DeliveryOutcome]:
-    outcomes = await deliver_due(app.outbox, app.destinations, now, footer_notes=notes)
+    outcomes = await deliver_due(
+        app.outbox, app.destinations, now, footer_notes=notes, names=app.config.source_names
+    )
     metrics.observe_deliveries(outcomes)
     return outcomes
 

@@ -4,7 +4,7 @@ outlet, language, headline and link: two reports from one outlet are two reports
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from alerts.delivery.events import group_events
@@ -29,8 +29,15 @@ def _rank(entry: FlaggedItem) -> tuple[int, float, datetime]:
     return (LEVEL_RANK[entry.flag.level], -entry.flag.score, entry.item.published)
 
 
-def build_entries(flagged: Sequence[FlaggedItem], store: FlagStore) -> list[DigestEntry]:
-    """One entry per event: the strongest story leads, every other report follows."""
+def build_entries(
+    flagged: Sequence[FlaggedItem],
+    store: FlagStore,
+    names: Mapping[str, str] | None = None,
+) -> list[DigestEntry]:
+    """One entry per event: the strongest story leads, every other report follows.
+
+    `names` maps source keys to the names people gave them (`kabar-news` -> `Kabar News`)."""
+    shown = names or {}
     leaders = group_by_story(flagged)
     siblings = store.items_in_stories([e.item.story for e in leaders if e.item.story])
     entries = []
@@ -50,7 +57,12 @@ def build_entries(flagged: Sequence[FlaggedItem], store: FlagStore) -> list[Dige
                 continue
             seen.update((other.id, other.url))
             others.append(
-                SourceRef(name=other.source, url=other.url, lang=other.lang, title=other.title)
+                SourceRef(
+                    name=shown.get(other.source, other.source),
+                    url=other.url,
+                    lang=other.lang,
+                    title=other.title,
+                )
             )
         entries.append(
             DigestEntry(
@@ -58,7 +70,7 @@ def build_entries(flagged: Sequence[FlaggedItem], store: FlagStore) -> list[Dige
                 story=item.story or item.url,
                 title=item.title,
                 url=item.url,
-                source=item.source,
+                source=shown.get(item.source, item.source),
                 published=item.published,
                 lang=item.lang,
                 watch=flag.watch,

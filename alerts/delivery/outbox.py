@@ -140,7 +140,9 @@ async def deliver_due(
     now: datetime,
     *,
     footer_notes: Sequence[str] = (),
+    names: Mapping[str, str] | None = None,
 ) -> list[DeliveryOutcome]:
+    """Attempt every due delivery; `names` maps source keys to the names people gave them."""
     outcomes = []
     released = store.release_dead_leases(now)
     if released:
@@ -162,7 +164,7 @@ async def deliver_due(
             continue
         if not store.claim(delivery.id, now):
             continue  # another process took it
-        outcomes.append(await _attempt(store, destination, delivery, now, footer_notes))
+        outcomes.append(await _attempt(store, destination, delivery, now, footer_notes, names))
     return outcomes
 
 
@@ -172,9 +174,10 @@ async def _attempt(
     delivery: Delivery,
     now: datetime,
     footer_notes: Sequence[str],
+    names: Mapping[str, str] | None = None,
 ) -> DeliveryOutcome:
     flagged = store.flags.flagged_items(item_ids=delivery.item_ids) if delivery.item_ids else []
-    entries = build_entries(flagged, store.flags)
+    entries = build_entries(flagged, store.flags, names)
     if delivery.kind == "notice":
         about = "the config" if delivery.key.startswith("notice:config:") else "a source"
         title = f"otswatch: {about} needs attention"

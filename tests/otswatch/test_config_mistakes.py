@@ -183,7 +183,9 @@ def _line_of(path: Path, marker: str) -> int:
 
 def _texts(mails: list[ReceivedMail], posts: list[ReceivedPost]) -> tuple[str, str]:
     mail_text = "\n".join(m.data.decode("utf-8", "replace") for m in mails)
-    mail_text += "\n".join(str(m.parsed.get_body(("plain",))) for m in mails)
+    for mail in mails:
+        body = mail.parsed.get_body(("plain",))
+        mail_text += "\n" + (body.get_content() if body is not None else "")
     post_text = "\n".join(_strings(p.json) for p in posts)
     return mail_text, post_text
 
@@ -236,6 +238,7 @@ def test_one_mistake_costs_only_its_entry(
         assert title in mail_text, f"{title!r} did not reach the mail: {case}"
         assert title in post_text, f"{title!r} did not reach the webhook: {case}"
     assert mistake.message in post_text, "the mistake was not reported to operations"
+    assert "Kabar News ·" in mail_text, "a source is shown by the name people gave it"
 
 
 def test_a_destination_with_its_variable_unset_is_a_warning_strict_fails(
