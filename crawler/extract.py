@@ -20,7 +20,8 @@ import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 
-from crawler.normalize import clean_text, parse_date
+from crawler.dates import parse_date
+from crawler.normalize import clean_text
 
 log = logging.getLogger(__name__)
 

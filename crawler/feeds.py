@@ -16,8 +16,9 @@ from typing import Any
 import charset_normalizer
 import feedparser
 
+from crawler.dates import from_struct_time, parse_date
 from crawler.errors import EmptySourceError, NotAFeedError, ParseError
-from crawler.normalize import canonical_url, clean_text, from_struct_time, parse_date
+from crawler.normalize import canonical_url, clean_text
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from lxml import etree
 
-from crawler.normalize import parse_date
+from crawler.dates import parse_date
 
 
 def parse_sitemap(body: bytes) -> tuple[str, list[tuple[str, datetime | None]]]:

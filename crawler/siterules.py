@@ -8,8 +8,9 @@ from typing import Any
 
 from parsel import Selector, SelectorList
 
+from crawler.dates import parse_date
 from crawler.extract import ExtractedArticle
-from crawler.normalize import clean_text, parse_date
+from crawler.normalize import clean_text
 from crawler.pagedates import read_date
 from crawler.sources import XPATH_PREFIX
 from crawler.types import SiteRules

@@ -7,11 +7,10 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from crawler.dates import from_struct_time, parse_date
 from crawler.normalize import (
     canonical_url,
     clean_text,
-    from_struct_time,
-    parse_date,
     same_site,
     storable_text,
 )
