@@ -231,6 +231,8 @@ class Classifier:
                 j.dropped.append((h, f"context not within {h.rule.context_window} words"))
             else:
                 j.hits.append(h)
+        j.hits, inside = _outside_longer_names(j.hits)
+        j.dropped.extend(inside)
         best: dict[str, float] = {}
         for h in j.hits:
             best[h.rule.id] = max(best.get(h.rule.id, 0.0), h.weight)
@@ -263,6 +265,33 @@ class Classifier:
                 seen.add(key)
                 evidence.append(Evidence(h.text, h.field, h.rule_name, round(h.weight, 4)))
         return Verdict(j.watch.name, True, j.level, j.score, tuple(evidence), item.lang)
+
+
+def _outside_longer_names(hits: list[Hit]) -> tuple[list[Hit], list[tuple[Hit, str]]]:
+    """The longest name wins: "Turkic States" inside "Parliamentary Assembly of Turkic
+    States" is the assembly's name, not the member states'. Only phrase rules are names;
+    query matches (which may span a sentence) never hide anything."""
+    names = [h for h in hits if h.rule.patterns and h.rule.query is None and h.start >= 0]
+    kept: list[Hit] = []
+    dropped: list[tuple[Hit, str]] = []
+    for h in hits:
+        outer = next(
+            (
+                o
+                for o in names
+                if o.rule.id != h.rule.id
+                and o.field == h.field
+                and o.start <= h.start
+                and h.end <= o.end
+                and o.end - o.start > h.end - h.start
+            ),
+            None,
+        )
+        if outer is None or h.start < 0:
+            kept.append(h)
+        else:
+            dropped.append((h, f"part of the longer name {outer.text!r} ({outer.rule_name})"))
+    return kept, dropped
 
 
 def _context_next_to(ctx: Query, hit: Hit, item: _Item) -> bool:

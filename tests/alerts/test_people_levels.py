@@ -145,3 +145,41 @@ def test_a_people_list_needs_its_context_and_persons() -> None:
         classifier(people={"persons": []})
     fields = {e["loc"][-1] for e in info.value.errors()}
     assert {"context", "persons"} <= fields
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Classifier:
+    import yaml
+
+    from tests.alerts.test_classifier import ROOT
+
+    data = yaml.safe_load((ROOT / "config" / "watchlist.yaml").read_text(encoding="utf-8"))
+    return Classifier(parse_watchlist(data))
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "level"),
+    [
+        (
+            "Bei den Turkstaaten wächst das Interesse",
+            "Beim Treffen in Gabala sprach Orbán.",
+            "core",
+        ),
+        ("Turkic states back rail link", "Their leaders met at the summit in Gabala.", "core"),
+        ("Turkic states' wheat imports rise", "", None),  # no meeting, observer or secretariat
+        ("SCO summit: Turkic states and China sign deal", "", None),  # another grouping
+        ("Parliamentary Assembly of Turkic States sends observers", "", "related"),  # its name
+    ],
+)
+def test_short_names_need_the_organizations_business(
+    shipped: Classifier, title: str, summary: str, level: str | None
+) -> None:
+    d = Document("t", title, summary)
+    assert shipped.classify(d).level == level, explain(shipped, d)
+
+
+def test_a_name_inside_a_longer_name_is_set_aside(shipped: Classifier) -> None:
+    d = Document("t", "Parliamentary Assembly of Turkic States sends observers")
+    assert "part of the longer name 'Parliamentary Assembly of Turkic States'" in explain(
+        shipped, d
+    )
