@@ -269,8 +269,10 @@ class Classifier:
 
 def _outside_longer_names(hits: list[Hit]) -> tuple[list[Hit], list[tuple[Hit, str]]]:
     """The longest name wins: "Turkic States" inside "Parliamentary Assembly of Turkic
-    States" is the assembly's name, not the member states'. Only phrase rules are names;
-    query matches (which may span a sentence) never hide anything."""
+    States" is the assembly's name, not the member states', and so is a query match that
+    starts inside it ("...Turkic States meets at summit"). Only a name of the other level
+    hides a match (a related body's name hides core evidence, not the organization's own
+    name); a query match that holds a whole name ("summit of the Organization...") keeps it."""
     names = [h for h in hits if h.rule.patterns and h.rule.query is None and h.start >= 0]
     kept: list[Hit] = []
     dropped: list[tuple[Hit, str]] = []
@@ -279,18 +281,18 @@ def _outside_longer_names(hits: list[Hit]) -> tuple[list[Hit], list[tuple[Hit, s
             (
                 o
                 for o in names
-                if o.rule.id != h.rule.id
+                if o.rule.level != h.rule.level
                 and o.field == h.field
-                and o.start <= h.start
-                and h.end <= o.end
-                and o.end - o.start > h.end - h.start
+                and o.start < h.end
+                and h.start < o.end
+                and not (h.start <= o.start and o.end <= h.end)
             ),
             None,
         )
         if outer is None or h.start < 0:
             kept.append(h)
         else:
-            dropped.append((h, f"part of the longer name {outer.text!r} ({outer.rule_name})"))
+            dropped.append((h, f"overlaps the longer name {outer.text!r} ({outer.rule_name})"))
     return kept, dropped
 
 

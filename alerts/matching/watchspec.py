@@ -226,8 +226,6 @@ class WatchSpec(_Spec):
         if value is None:
             return value
         known = _rule_ids(info)
-        if info.data.get("query") is not None:
-            known.add(f"{info.data.get('name')}.query")
         unknown = [r for r in value.core_rules + value.label_rules if r not in known]
         if unknown:
             raise ValueError(f"levels name unknown rule(s): {', '.join(unknown)}")
@@ -263,6 +261,8 @@ class WatchSpec(_Spec):
 def _rule_ids(info: ValidationInfo) -> set[str]:
     """The rule ids a watch defines so far (its rules and its people list)."""
     known = {r.id for r in info.data.get("rules", [])}
+    if info.data.get("query") is not None:
+        known.add(f"{info.data.get('name')}.query")
     people = info.data.get("people")
     if people is not None:
         known.add(people_rule_id(str(info.data.get("name")), people))

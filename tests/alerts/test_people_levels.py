@@ -168,7 +168,10 @@ def shipped() -> Classifier:
         ("Turkic states back rail link", "Their leaders met at the summit in Gabala.", "core"),
         ("Turkic states' wheat imports rise", "", None),  # no meeting, observer or secretariat
         ("SCO summit: Turkic states and China sign deal", "", None),  # another grouping
-        ("Parliamentary Assembly of Turkic States sends observers", "", "related"),  # its name
+        ("Parliamentary Assembly of Turkic States meets at summit", "", "related"),  # its name
+        ("Turkic states of Central Asia face drought, observers say", "", None),  # not status
+        ("Caspian summit: Turkic states and Iran argue over pipeline", "", None),
+        ("Japan hosts Central Asia leaders' summit", "The Turkic states signed a pact.", None),
     ],
 )
 def test_short_names_need_the_organizations_business(
@@ -179,7 +182,7 @@ def test_short_names_need_the_organizations_business(
 
 
 def test_a_name_inside_a_longer_name_is_set_aside(shipped: Classifier) -> None:
-    d = Document("t", "Parliamentary Assembly of Turkic States sends observers")
-    assert "part of the longer name 'Parliamentary Assembly of Turkic States'" in explain(
+    d = Document("t", "Parliamentary Assembly of Turkic States meets before the summit")
+    assert "overlaps the longer name 'Parliamentary Assembly of Turkic States'" in explain(
         shipped, d
     )
