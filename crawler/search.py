@@ -66,3 +66,14 @@ def recent_items(engine: Engine, *, source: str | None = None, limit: int = 50) 
         query = query.where(items.c.source == source)
     with engine.connect() as conn:
         return [item_from_row(row._mapping) for row in conn.execute(query)]
+
+
+def stored_since(engine: Engine, since: datetime, *, limit: int) -> list[Item]:
+    """Items first stored since `since` (whatever their publication date), the newest `limit`,
+    in storage order: the window a watch-list preview replays."""
+    query = (
+        select(items).where(items.c.fetched_at >= since).order_by(items.c.id.desc()).limit(limit)
+    )
+    with engine.connect() as conn:
+        found = [item_from_row(row._mapping) for row in conn.execute(query)]
+    return found[::-1]

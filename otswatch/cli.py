@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import NoReturn
 
 from otswatch import __version__, logs
-from otswatch.cli_common import CommandError, duration, existing_path, positive_int
+from otswatch.cli_common import CommandError, app_for, duration, existing_path, positive_int
 from otswatch.commands import (
     cmd_classify,
     cmd_config_check,
@@ -29,6 +29,7 @@ from otswatch.commands import (
 from otswatch.commands_store import cmd_backtest, cmd_deliveries, cmd_digest, cmd_items
 from otswatch.config import ConfigFileError
 from otswatch.settings import SettingsError
+from otswatch.web.commands import add_web_commands
 
 log = logging.getLogger("otswatch")
 PUBLISHED_HELP = "with --since: count by publication date instead of first sight"
@@ -88,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--out", default="demo-out", help="where the demo keeps its database, config and mail"
+    )
+    demo.add_argument("--no-web", action="store_true", help="skip the web page at the end")
+    demo.add_argument(
+        "--web-seconds", type=float, help="serve the page this long (default: until Ctrl-C)"
     )
     classify = add(
         "classify",
@@ -170,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--limit", type=positive_int, default=30, help="the latest N deliveries (30)"
     )
     add("status", cmd_status, "one-screen summary", "otswatch status")
+    add_web_commands(add, app_for)
     return parser
 
 

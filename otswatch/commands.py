@@ -24,13 +24,15 @@ from otswatch.app import App, wire
 from otswatch.cli_common import CommandError, app_for, settings_for
 from otswatch.config import load_config
 from otswatch.cycle import CycleReport, run_once, site_options
-from otswatch.daemon import run_forever
+from otswatch.daemon import exit_if_stopped_while_starting, run_forever
 from otswatch.health import health_report
 from otswatch.problems import report_config_problems
 from otswatch.status import ago, last_cycle, next_digests, probe_daemon
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if not args.once:
+        exit_if_stopped_while_starting()
     app = app_for(args)
     if args.once:
         return _run_once(app, digest=not args.no_digest)
@@ -67,6 +69,7 @@ def _run_once(app: App, *, digest: bool) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     """Collection only: poll sources into the shared database; the main daemon alerts."""
+    exit_if_stopped_while_starting()
     app = app_for(args)
     app.collect_only = True
     run_forever(app)
@@ -76,7 +79,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from otswatch.demo.tour import run_demo
 
-    return run_demo(Path(args.out))
+    web_addr = None if args.no_web else settings_for(args).http_addr
+    return run_demo(Path(args.out), web_addr=web_addr, web_seconds=args.web_seconds)
 
 
 def _jsonl(stream: TextIO) -> Iterator[tuple[int, str]]:

@@ -23,6 +23,7 @@ from otswatch.app import App
 from otswatch.cli_common import CommandError, app_for
 from otswatch.config import load_watchlist
 from otswatch.cycle import footer_notes, send_digest
+from otswatch.web.commands import regression_text
 
 
 def _items_since(app: App, since: datetime | None, *, published: bool) -> list[Item]:
@@ -65,10 +66,10 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         axis = "published" if args.published else "first seen"
         print(f"no stored items {axis} in the last {args.since}: nothing to compare")
         return 0
-    report = backtest(
-        items, app.flags.flags_by_item([i.id for i in items if i.id]), Classifier(watches)
-    )
+    classifier = Classifier(watches)
+    report = backtest(items, app.flags.flags_by_item([i.id for i in items if i.id]), classifier)
     print(output.backtest_text(report))
+    print(regression_text(app, classifier))  # the analyst's corrections: the regression set
     return 0
 
 

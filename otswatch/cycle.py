@@ -170,7 +170,12 @@ async def _classify(app: App) -> ClassifyReport:
 
 async def _deliver(app: App, now: datetime, notes: Sequence[str] = ()) -> list[DeliveryOutcome]:
     outcomes = await deliver_due(
-        app.outbox, app.destinations, now, footer_notes=notes, names=app.config.source_names
+        app.outbox,
+        app.destinations,
+        now,
+        footer_notes=notes,
+        names=app.config.source_names,
+        links_base=app.settings.public_url,
     )
     metrics.observe_deliveries(outcomes)
     return outcomes

@@ -93,6 +93,7 @@ def make_digest(
     window_start: datetime | None = None,
     footer_notes: Sequence[str] = (),
     identity: str | None = None,
+    links_base: str | None = None,
 ) -> Digest:
     assert kind in ("instant", "digest")
     return Digest(
@@ -103,4 +104,5 @@ def make_digest(
         window_start=window_start,
         footer_notes=tuple(footer_notes),
         identity=identity,
+        links_base=links_base.rstrip("/") if links_base else None,
     )

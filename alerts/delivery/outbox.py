@@ -141,6 +141,7 @@ async def deliver_due(
     *,
     footer_notes: Sequence[str] = (),
     names: Mapping[str, str] | None = None,
+    links_base: str | None = None,
 ) -> list[DeliveryOutcome]:
     """Attempt every due delivery; `names` maps source keys to the names people gave them."""
     outcomes = []
@@ -164,7 +165,9 @@ async def deliver_due(
             continue
         if not store.claim(delivery.id, now):
             continue  # another process took it
-        outcomes.append(await _attempt(store, destination, delivery, now, footer_notes, names))
+        outcomes.append(
+            await _attempt(store, destination, delivery, now, footer_notes, names, links_base)
+        )
     return outcomes
 
 
@@ -175,6 +178,7 @@ async def _attempt(
     now: datetime,
     footer_notes: Sequence[str],
     names: Mapping[str, str] | None = None,
+    links_base: str | None = None,
 ) -> DeliveryOutcome:
     flagged = store.flags.flagged_items(item_ids=delivery.item_ids) if delivery.item_ids else []
     entries = build_entries(flagged, store.flags, names)
@@ -194,6 +198,7 @@ async def _attempt(
         window_start=now - DIGEST_LOOKBACK if delivery.kind == "digest" else None,
         footer_notes=footer_notes if delivery.kind != "instant" else (),
         identity=delivery.identity,
+        links_base=links_base,
     )
     began = time.monotonic()
     try:

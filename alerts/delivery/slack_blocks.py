@@ -93,6 +93,9 @@ def _slack_entry_text(e: EntryView) -> str:
             lines.append(f"◦ <{link}|{text}>" if link else f"◦ {text}")
         if len(e.also) > SLACK_MAX_REPORTS:
             lines.append(f"◦ …and {len(e.also) - SLACK_MAX_REPORTS} more reports")
+    story, feedback = (_slack_url(u) if u else None for u in (e.story_url, e.feedback_url))
+    if story and feedback:
+        lines.append(f"<{story}|Story and deliveries> · <{feedback}|Not relevant?>")
     return _clip_escaped("\n".join(lines), SLACK_MAX_SECTION)
 
 

@@ -52,6 +52,9 @@ class Digest:
     # Stable identity of the outbox row this digest is sent for (see delivery_identity): the
     # same on every attempt, so a receiver can drop the second copy of an at-least-once send.
     identity: str | None = None
+    # The web page's public address (OTSWATCH_PUBLIC_URL): entries then link to their story
+    # page and its feedback buttons.
+    links_base: str | None = None
 
 
 @dataclass(frozen=True)

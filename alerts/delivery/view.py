@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from alerts.delivery.types import Digest, DigestEntry
 from alerts.matching.types import Evidence, Level
@@ -59,6 +59,8 @@ class EntryView:
     summary: str
     evidence: tuple[EvidenceView, ...]
     also: tuple[OutletView, ...]
+    story_url: str | None = None  # the story on the web page, when OTSWATCH_PUBLIC_URL is set
+    feedback_url: str | None = None  # its report, where "not relevant" is one click
 
     @property
     def also_names(self) -> str:
@@ -139,8 +141,11 @@ def grouped(entries: Iterable[DigestEntry]) -> tuple[list[DigestEntry], list[Dig
     return [e for e in items if e.level == "core"], [e for e in items if e.level != "core"]
 
 
-def _entry_view(entry: DigestEntry) -> EntryView:
+def _entry_view(entry: DigestEntry, links_base: str | None = None) -> EntryView:
+    story = f"{links_base}/stories/{quote(entry.story, safe='')}" if links_base else None
     return EntryView(
+        story_url=safe_url(story),
+        feedback_url=safe_url(f"{story}#item-{entry.item_id}") if story else None,
         title=one_line(entry.title) or "(untitled)",
         url=safe_url(entry.url),
         source=one_line(entry.source),
@@ -202,7 +207,11 @@ def build_view(digest: Digest) -> DigestView:
     core, related = grouped(digest.entries)
     levels: tuple[tuple[Level, list[DigestEntry]], ...] = (("core", core), ("related", related))
     groups = tuple(
-        GroupView(level=level, label=_LEVEL_LABELS[level], entries=tuple(map(_entry_view, es)))
+        GroupView(
+            level=level,
+            label=_LEVEL_LABELS[level],
+            entries=tuple(_entry_view(e, digest.links_base) for e in es),
+        )
         for level, es in levels
         if es
     )

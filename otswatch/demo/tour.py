@@ -73,7 +73,14 @@ def _explore_commands(out: Path, settings: Settings, item_id: int | None) -> lis
     ]
 
 
-def run_demo(out: Path, *, user_config: Path | None = None) -> int:
+def run_demo(
+    out: Path,
+    *,
+    user_config: Path | None = None,
+    web_addr: str | None = None,
+    web_seconds: float | None = None,
+) -> int:
+    """The tour; with `web_addr`, then the web page on the demo's data (see demo.webpage)."""
     started = time.monotonic()
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command chatter
     user_config = user_config or settings_from_env().config_dir
@@ -130,8 +137,12 @@ def run_demo(out: Path, *, user_config: Path | None = None) -> int:
         for command in _explore_commands(out, settings, seed):
             print(f"  {command}")
         print(f"done in {time.monotonic() - started:.1f}s")
-        app.engine.dispose()
         ok = bool(mails) and bool(posts) and all(d.ok for d in report.deliveries)
+        if web_addr is not None:
+            from otswatch.demo.webpage import serve_demo_page
+
+            asyncio.run(serve_demo_page(app, web_addr, web_seconds))
+        app.engine.dispose()
     if not ok:
         print("demo: the digest did not reach both destinations", file=sys.stderr)
     return 0 if ok else 1

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from alerts.flagging.feedback import FeedbackStore
 from alerts.matching.types import Level
 from crawler.check import check_source
 from crawler.fetch import Fetcher
@@ -50,6 +51,8 @@ async def flags_page(request: Request) -> Response:
     app = web_context(request).app
     filters = filters_from(request)
     events = await asyncio.to_thread(flag_events, app, filters)
+    leads = [e.lead.item.id for e in events if e.lead.item.id is not None]
+    opinions = await asyncio.to_thread(FeedbackStore(app.engine).list, item_ids=leads)
     return render(
         request,
         "flags.j2",
@@ -59,6 +62,7 @@ async def flags_page(request: Request) -> Response:
         choices=filter_choices(app),
         languages=LANGUAGES,
         highlight=highlight,
+        marked={(f.item.id, f.watch): f for f in opinions},
     )
 
 

@@ -1,6 +1,6 @@
 """What a watch edit would do, before and after saving: backtest, regression set, apply.
 
-The preview runs the edited watch over the stored items of the last PREVIEW_DAYS days and
+The preview runs the edited watch over the items stored in the last PREVIEW_DAYS days and
 compares with what the watch flags now, and replays the analyst's feedback on the edited
 watch. Saving writes the file, has the daemon reload it, and reclassifies the same items so
 the pages show the new flags at once.
@@ -17,6 +17,7 @@ from alerts.flagging.classify import document_for, reclassify
 from alerts.flagging.feedback import FeedbackStore, ReplayReport, replay
 from alerts.matching.classifier import Classifier
 from alerts.matching.types import Flag, Verdict
+from crawler.search import stored_since
 from crawler.store import now_utc
 from crawler.types import Item
 from otswatch.app import App, reload_app
@@ -58,9 +59,7 @@ def watchlist_path(app: App) -> Path:
 
 
 def preview_items(app: App) -> list[Item]:
-    since = now_utc() - timedelta(days=PREVIEW_DAYS)
-    recent = app.items.get_items(since=since)
-    return recent[-PREVIEW_ITEMS:]
+    return stored_since(app.engine, now_utc() - timedelta(days=PREVIEW_DAYS), limit=PREVIEW_ITEMS)
 
 
 def edited_file(app: App, name: str, edited: str) -> str:
