@@ -375,6 +375,17 @@ async def _close_later(fetcher: Fetcher, delay: float) -> None:
         await fetcher.aclose()
 
 
+def exit_if_stopped_while_starting() -> None:
+    """SIGTERM during start-up (migrations, wiring) ends the process at once with status 0:
+    nothing has started yet, so there is nothing to finish. The running daemon replaces this
+    handler with its own graceful stop."""
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 def run_forever(app: App) -> None:
     """Run the daemon until SIGTERM/SIGINT, and stop within STOP_GRACE + a few seconds.
 

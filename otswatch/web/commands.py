@@ -1,4 +1,5 @@
-"""`otswatch feedback` and `otswatch web hash-password`: the web room's command-line side."""
+"""`otswatch feedback`, `otswatch web hash-password` and the feedback lines of `otswatch
+backtest`: the web room's command-line side."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from collections.abc import Callable
 
 from alerts.flagging.feedback import KINDS, FeedbackStore, replay
+from alerts.matching.classifier import Classifier
 from otswatch import output
 from otswatch.app import App
 from otswatch.web.auth import hash_password
@@ -91,3 +93,18 @@ def add_web_commands(add: AddCommand, make_app: Callable[[argparse.Namespace], A
         "otswatch web hash-password",
     )
     web.add_argument("action", choices=["hash-password"])
+
+
+def regression_text(app: App, classifier: Classifier) -> str:
+    """The feedback regression set replayed on `classifier`, for `otswatch backtest`."""
+    report = replay(FeedbackStore(app.engine).list(), classifier)
+    if not report.cases:
+        return "feedback: none recorded yet (mark flags in the web page or `otswatch feedback add`)"
+    lines = [f"feedback: {report.agreeing} of {len(report.cases)} corrections kept"]
+    for case in report.broken:
+        wanted = "should match" if case.feedback.wants_flag else "not relevant"
+        lines.append(
+            f"  broken: item {case.feedback.item.id} ({wanted} for {case.feedback.watch}): "
+            f"{case.feedback.item.title[:80]}"
+        )
+    return "\n".join(lines)

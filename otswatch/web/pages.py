@@ -14,7 +14,9 @@ from alerts.flagging.feedback import FeedbackStore
 from alerts.matching.types import Level
 from crawler.check import check_source
 from crawler.fetch import Fetcher
-from crawler.search import recent_items
+from crawler.search import recent_items, search_item_ids
+from crawler.types import Item
+from otswatch.app import App
 from otswatch.web.application import render
 from otswatch.web.auth import checked_form
 from otswatch.web.context import web_context
@@ -53,6 +55,7 @@ async def flags_page(request: Request) -> Response:
     events = await asyncio.to_thread(flag_events, app, filters)
     leads = [e.lead.item.id for e in events if e.lead.item.id is not None]
     opinions = await asyncio.to_thread(FeedbackStore(app.engine).list, item_ids=leads)
+    unflagged = await asyncio.to_thread(_unflagged_matches, app, filters) if filters.query else []
     return render(
         request,
         "flags.j2",
@@ -63,7 +66,16 @@ async def flags_page(request: Request) -> Response:
         languages=LANGUAGES,
         highlight=highlight,
         marked={(f.item.id, f.watch): f for f in opinions},
+        unflagged=unflagged,
     )
+
+
+def _unflagged_matches(app: App, filters: FlagFilters, limit: int = 30) -> list[Item]:
+    """Stored items the search finds that no watch flagged: where "should have matched" starts."""
+    ids = search_item_ids(app.engine, filters.query, since=filters.since, limit=500)
+    flagged = app.flags.flags_by_item(ids)
+    found = app.items.get_items(ids=[i for i in ids if i not in flagged][:limit])
+    return sorted(found, key=lambda item: item.published, reverse=True)
 
 
 async def story_page(request: Request) -> Response:

@@ -42,6 +42,8 @@ def test_feedback_add_list_remove(
     assert main(["--config", config, "feedback"]) == 1  # the watch still misses it
     listed = capsys.readouterr().out
     assert "STILL WRONG" in listed and "grain exports" in listed and "0 of 1" in listed
+    assert main(["--config", config, "backtest"]) == 0
+    assert "feedback: 0 of 1 corrections kept" in capsys.readouterr().out
     assert main(["--config", config, "feedback", "remove", "--id", "1"]) == 0
     assert main(["--config", config, "feedback"]) == 0
 

@@ -37,7 +37,9 @@ def test_filters_and_search(client: TestClient) -> None:
     assert "1 event" in only_ru
     assert "0 events" in client.get("/flags", params={"source": "nobody"}).text
     assert "1 event" in client.get("/flags", params={"q": "ГАБАЛЕ"}).text  # any case, any script
-    assert "0 events" in client.get("/flags", params={"q": "wheat"}).text  # stored, not flagged
+    wheat = client.get("/flags", params={"q": "wheat"}).text
+    assert "0 events" in wheat  # stored, not flagged: listed apart, to mark "should have matched"
+    assert "Stored, not flagged" in wheat and "Wheat prices climb" in wheat
     assert client.get("/flags", params={"level": "<script>"}).status_code == 200
 
 
