@@ -14,9 +14,7 @@ from otswatch import output
 from otswatch.app import App
 from otswatch.web.auth import hash_password
 
-AddCommand = Callable[
-    [str, Callable[[argparse.Namespace], int], str, str], argparse.ArgumentParser
-]
+AddCommand = Callable[[str, Callable[[argparse.Namespace], int], str, str], argparse.ArgumentParser]
 
 
 def add_web_commands(add: AddCommand, make_app: Callable[[argparse.Namespace], App]) -> None:
