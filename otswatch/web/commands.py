@@ -63,7 +63,13 @@ def add_web_commands(add: AddCommand, make_app: Callable[[argparse.Namespace], A
         "the analyst's corrections, replayed on the current watch list",
         "otswatch feedback add --item 42 --kind not_relevant --reason 'a CIS summit'",
     )
-    feedback.add_argument("action", nargs="?", choices=["list", "add", "remove"], default="list")
+    feedback.add_argument(
+        "action",
+        nargs="?",
+        choices=["list", "add", "remove"],
+        default="list",
+        help="list (default: each correction and whether the watch list keeps it), add, remove",
+    )
     feedback.add_argument("--item", type=int, help="with add: the stored item id")
     feedback.add_argument("--watch", help="with add: the watch (default: the first)")
     feedback.add_argument("--kind", choices=KINDS, help="with add: not_relevant or should_match")
@@ -90,7 +96,9 @@ def add_web_commands(add: AddCommand, make_app: Callable[[argparse.Namespace], A
         "web page helpers: hash-password prints OTSWATCH_WEB_PASSWORD_HASH",
         "otswatch web hash-password",
     )
-    web.add_argument("action", choices=["hash-password"])
+    web.add_argument(
+        "action", choices=["hash-password"], help="hash-password: reads it (twice on a terminal)"
+    )
 
 
 def regression_text(app: App, classifier: Classifier) -> str:
