@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, Integer, func, insert, select, update
+from sqlalchemy.engine import Connection
 
 from crawler.crawlhistory import CrawlHistory
 from crawler.database import as_utc, now_utc
@@ -148,15 +149,21 @@ class SourceRows:
         return PublishingStats(items_in_history=int(count or 0), newest_seen=as_utc(newest))
 
     def refresh_problems(self, now: datetime | None = None) -> list[SourceProblem]:
-        """Assess every source; open, update or close its problem episode; return open ones."""
+        """Assess every source; open, update or close its problem episode; return open ones.
+
+        One query for every source's publishing statistics and one transaction for the rows
+        that changed: per source, a count and an UPDATE each were 2,000 round trips a cycle at
+        1,000 sources, nearly all of them writing what the row already held."""
         now = now or now_utc()
         with self.engine.connect() as conn:
             rows = conn.execute(select(sources)).all()
+            stats = _publishing_stats(conn, now - HISTORY)
         open_problems = []
         history = CrawlHistory(self.engine)
+        changes: list[tuple[str, dict[str, Any]]] = []
         for row in rows:
             found: Problem | None = assess(
-                self.publishing_stats(row.name, now),
+                stats.get(row.name, PublishingStats(items_in_history=0, newest_seen=None)),
                 consecutive_failures=row.consecutive_failures,
                 last_status=row.last_status,
                 last_error=row.last_error,
@@ -178,8 +185,8 @@ class SourceRows:
                 )
             else:
                 values = dict(problem_detail=found.detail)
-            with self.engine.begin() as conn:
-                conn.execute(update(sources).where(sources.c.name == row.name).values(**values))
+            if any(getattr(row, key) != value for key, value in values.items()):
+                changes.append((row.name, values))
             if found is not None:
                 same = found.kind == row.problem
                 open_problems.append(
@@ -191,6 +198,10 @@ class SourceRows:
                         reported_at=row.problem_reported_at if same else None,
                     )
                 )
+        if changes:
+            with self.engine.begin() as conn:
+                for name, values in changes:
+                    conn.execute(update(sources).where(sources.c.name == name).values(**values))
         return open_problems
 
     def mark_problem_reported(self, name: str, when: datetime) -> None:
@@ -199,23 +210,27 @@ class SourceRows:
                 update(sources).where(sources.c.name == name).values(problem_reported_at=when)
             )
 
-    def health(self) -> list[SourceHealth]:
+    def health(self, *, problems_only: bool = False) -> list[SourceHealth]:
+        """Every source's row with its item counts; `problems_only`: just the sources with an
+        open problem, which a digest footer needs at every cycle without counting all items."""
         week_ago = now_utc() - timedelta(days=7)
-        per_source = (
-            select(
-                items.c.source,
-                func.count().label("total"),
-                func.max(items.c.published).label("newest"),
-                func.sum((items.c.fetched_at >= week_ago).cast(Integer)).label("week"),
-            )
-            .group_by(items.c.source)
-            .subquery()
+        per_source = select(
+            items.c.source,
+            func.count().label("total"),
+            func.max(items.c.published).label("newest"),
+            func.sum((items.c.fetched_at >= week_ago).cast(Integer)).label("week"),
         )
+        troubled = select(sources.c.name).where(sources.c.problem.is_not(None))
+        if problems_only:
+            per_source = per_source.where(items.c.source.in_(troubled))
+        counts = per_source.group_by(items.c.source).subquery()
         query = (
-            select(sources, per_source.c.total, per_source.c.newest, per_source.c.week)
-            .outerjoin(per_source, per_source.c.source == sources.c.name)
+            select(sources, counts.c.total, counts.c.newest, counts.c.week)
+            .outerjoin(counts, counts.c.source == sources.c.name)
             .order_by(sources.c.name)
         )
+        if problems_only:
+            query = query.where(sources.c.problem.is_not(None))
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         return [
@@ -235,3 +250,16 @@ class SourceRows:
             )
             for row in rows
         ]
+
+
+def _publishing_stats(conn: Connection, since: datetime) -> dict[str, PublishingStats]:
+    """Every source's items fetched since `since` and its newest, in one grouped query."""
+    query = (
+        select(items.c.source, func.count(), func.max(items.c.fetched_at))
+        .where(items.c.fetched_at >= since)
+        .group_by(items.c.source)
+    )
+    return {
+        source: PublishingStats(items_in_history=int(count), newest_seen=as_utc(newest))
+        for source, count, newest in conn.execute(query)
+    }

@@ -133,8 +133,7 @@ def footer_notes(app: App) -> list[str]:
         f"Source {h.name} is {h.problem}: {h.last_error or 'see otswatch sources'}"
         if h.problem in ("failing", "blocked")
         else f"Source {h.name} is {h.problem} (see otswatch sources)"
-        for h in app.items.health()
-        if h.problem
+        for h in app.items.health(problems_only=True)
     ]
 
 
