@@ -9,9 +9,10 @@ The cost follows the size of the batch, not the size of the store.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Connection
@@ -22,6 +23,7 @@ from crawler.schema import items
 STORY_WINDOW = timedelta(days=4)  # near-duplicates further apart than this are separate stories
 MAX_CONFIRMED = 20  # closest candidates whose text is compared, per new item
 _ITEMS_PER_QUERY = 50  # 50 items x 4 bands x 17 probes stays far below any bound-parameter cap
+T = TypeVar("T")
 _BAND_COLUMNS = (items.c.band0, items.c.band1, items.c.band2, items.c.band3)
 
 
@@ -81,14 +83,18 @@ def _stored_candidates(conn: Connection, batch: Sequence[NewItem]) -> list[list[
         band_match = or_(
             *(column.in_(sorted(p)) for column, p in zip(_BAND_COLUMNS, probes, strict=True))
         )
-        query = select(items.c.id, items.c.simhash, items.c.published, items.c.story).where(
-            and_(band_match, items.c.published.between(earliest, latest))
-        )
-        rows = conn.execute(query).all()
+        query = select(
+            items.c.id, items.c.simhash, items.c.published, items.c.story, *_BAND_COLUMNS
+        ).where(and_(band_match, items.c.published.between(earliest, latest)))
+        by_band: dict[tuple[int, int], list[Any]] = defaultdict(list)
+        for row in conn.execute(query):
+            for band, value in enumerate(row[4:]):
+                by_band[(band, value)].append(row)
         for index, item in chunk:
+            seen = {row.id: row for row in _probe(by_band, item.fingerprint)}
             close = [
                 _Candidate(row.simhash, row.published, row.story, None, row.id)
-                for row in rows
+                for row in seen.values()
                 if _near(item, row.simhash, row.published)
             ]
             close.sort(key=lambda c: stories.hamming(item.fingerprint, c.fingerprint))
@@ -111,15 +117,20 @@ def _read_texts(conn: Connection, candidates: list[_Candidate]) -> None:
             candidate.text = texts.get(candidate.item_id, "")
 
 
+def _probe(by_band: Mapping[tuple[int, int], list[T]], fingerprint: int) -> list[T]:
+    """What is filed under one of the fingerprint's bands or a one-bit neighbour of one."""
+    return [
+        entry
+        for band, value in enumerate(stories.bands(fingerprint) or ())
+        for probe in stories.band_probes(value)
+        for entry in by_band.get((band, probe), ())
+    ]
+
+
 def _probe_batch(
     in_batch: dict[tuple[int, int], list[_Candidate]], fingerprint: int
 ) -> list[_Candidate]:
-    seen: dict[int, _Candidate] = {}
-    for band, value in enumerate(stories.bands(fingerprint) or ()):
-        for probe in stories.band_probes(value):
-            for candidate in in_batch.get((band, probe), ()):
-                seen[id(candidate)] = candidate
-    return list(seen.values())
+    return list({id(c): c for c in _probe(in_batch, fingerprint)}.values())
 
 
 def _near(item: NewItem, fingerprint: int, published: datetime) -> bool:

@@ -7,6 +7,7 @@ for the classifier's Aho-Corasick prefilter.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -32,11 +33,16 @@ _GAP = r"[^\w.,;:!?()\[\]]{1,4}"  # between words of a phrase: spaces, quotes, a
 # Word boundaries: a letter or digit of the same kind of script may not touch the match, but a
 # Chinese, Japanese or Korean character may ("TURKPA成员国" has TURKPA as a word).
 _CJK = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
-# Written as "not a letter or digit, or else CJK" rather than as one negated class with the CJK
-# ranges inside: the same test, but re compiles that class by walking all 27,000 code points
-# (44 ms a phrase; the bundled watch-list took 8 s to compile at every start).
-_LEFT = rf"(?:(?<![^\W_])|(?<=[{_CJK}]))"
-_RIGHT = rf"(?:(?![^\W_])|(?=[{_CJK}]))"
+_LEFT = rf"(?<![^\W_{_CJK}])"
+_RIGHT = rf"(?![^\W_{_CJK}])"
+
+
+@functools.cache
+def _compile(regex: str) -> re.Pattern[str]:
+    """re.compile, remembered: a class with the CJK ranges costs re about 5 ms to compile (it
+    walks all 40,000 code points), and loading a config compiles every phrase twice (checked,
+    then built), more than re's own cache of 512 holds."""
+    return re.compile(regex)
 
 
 def _stem(word: str, lang: str) -> str:
@@ -78,12 +84,12 @@ def compile_phrase(
         raise ValueError(f"phrase {phrase!r} has no letters or digits")
     if _SCRIPTLESS.search(phrase):
         return Pattern(
-            rule, lang, phrase, re.compile(re.escape("".join(parts))), max(parts, key=len)
+            rule, lang, phrase, _compile(re.escape("".join(parts))), max(parts, key=len)
         )
     if acronym:
         body = _GAP.join(re.escape(p) for p in parts)
         rx = f"{_LEFT}({body})('?[^\\W\\d_]{{1,7}})?{_RIGHT}"
-        return Pattern(rule, lang, phrase, re.compile(rx), max(parts, key=len), True)
+        return Pattern(rule, lang, phrase, _compile(rx), max(parts, key=len), True)
     agglutinative = lang in _AGGLUTINATIVE
     declining = lang in _DECLINING
     pieces = []
@@ -99,7 +105,7 @@ def compile_phrase(
     left = r"(?<![^\W_])(?:[وبلفك]|ال)?" if _ARABIC.search(phrase) else _LEFT
     rx = f"{left}({_GAP.join(pieces)}){_RIGHT}"
     cut = _cut_regex(pieces, parts, cut_stems) if cut_stems else None
-    return Pattern(rule, lang, phrase, re.compile(rx), max(parts, key=len), cut=cut)
+    return Pattern(rule, lang, phrase, _compile(rx), max(parts, key=len), cut=cut)
 
 
 _ELLIPSIS_END = r"[^\w.]{0,3}\.{2,}[^\w]{0,3}$"  # "Turkic...", "Turkic …", "Turkic [...]"
@@ -121,4 +127,4 @@ def _cut_regex(
         alternatives.append(_GAP.join(pieces[:k]) + f"(?:{_GAP}{started})?")
     if not alternatives:
         return None
-    return re.compile(f"{_LEFT}({'|'.join(alternatives)}){_ELLIPSIS_END}")
+    return _compile(f"{_LEFT}({'|'.join(alternatives)}){_ELLIPSIS_END}")
