@@ -62,6 +62,24 @@ OTS = {
 }
 
 
+_SYLLABLES = {
+    "latin": "ka ra ta la ma na sa ba da ga ko ro to lo mo no so bo do go ki ri ti li mi ni si",
+    "cyrillic": "ка ра та ла ма на са ба да га ко ро то ло мо но со бо до го ки ри ти ли ми ни си",
+}
+
+
+def _lexicon(script: str) -> list[str]:
+    """600 made-up words per script: news vocabulary is wide, and texts built from a few dozen
+    words would all sit a dozen SimHash bits apart, which real unrelated stories never do."""
+    rng = random.Random(script)
+    syllables = _SYLLABLES[script].split()
+    return ["".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(600)]
+
+
+LEXICON = {"en": _lexicon("latin"), "tr": _lexicon("latin"), "ru": _lexicon("cyrillic")}
+LEXICON["kk"] = LEXICON["ru"]
+
+
 def _rng(*key: object) -> random.Random:
     return random.Random(hashlib.blake2b(repr(key).encode(), digest_size=8).digest())
 
@@ -72,11 +90,16 @@ def item(feed: int, number: int) -> tuple[str, str, str, datetime]:
     wire = number % 10 == 0
     rng = _rng("wire", number, feed // 10, lang) if wire else _rng(feed, number)
     fill = {"p": rng.choice(PEOPLE), "c": rng.choice(PLACES), "t": rng.choice(TOPICS)}
-    title, summary = (s.format(**fill) for s in NEWS[lang])
+    title, lead = (s.format(**fill) for s in NEWS[lang])
+    words = [rng.choice(LEXICON[lang]) for _ in range(40)]
+    words[rng.randrange(40)] = fill["c"]
+    # Half the items open with their language's stock sentence, as agency copy does; the rest
+    # is the story's own wording.
+    summary = " ".join(words) + "."
+    if rng.random() < 0.5:
+        summary = f"{lead} {summary}"
     if rng.random() < 0.125:
         summary = OTS[lang].format(**fill) + " " + summary
-    detail = " ".join(rng.choice(TOPICS + PLACES + PEOPLE) for _ in range(12))
-    summary = f"{summary} {detail}."
     if wire:
         summary += f" (outlet {feed})"  # the same wire story, each outlet's own credit line
     else:
