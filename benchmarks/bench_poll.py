@@ -58,15 +58,13 @@ def farm_call(port: int, path: str, method: str = "GET") -> dict[str, int]:
 
 def measured(command: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
     """Run a command; wall seconds, CPU seconds (with its children) and peak RSS in MB."""
-    start = time.perf_counter()
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    out = (process.stdout.read() if process.stdout else "") + (
-        process.stderr.read() if process.stderr else ""
-    )
+    with tempfile.TemporaryFile("w+") as log:  # a pipe read only at the end would fill up
+        start = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        log.seek(0)
+        out = log.read()
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"{command[0]} failed ({process.returncode}):\n{out[-3000:]}")
@@ -78,7 +76,12 @@ def otswatch_setup(work: Path, urls: list[str]) -> tuple[dict[str, str], Path]:
     config.mkdir()
     shutil.copy(ROOT / "config" / "watchlist.yaml", config / "watchlist.yaml")
     (config / "otswatch.yaml").write_text("allow_private_networks: true\nfetch_timeout: 30s\n")
-    (config / "destinations.yaml").write_text("destinations: []\nroutes: []\n")
+    # Items are stored, clustered, classified and flagged; nothing is rendered or sent (the
+    # issue's rounds measure collection, and the peers deliver nothing either).
+    (config / "destinations.yaml").write_text(
+        "destinations: [{name: console, type: console}]\n"
+        "routes: [{name: bench, destinations: [console], instant: none, digest: null}]\n"
+    )
     (config / "sources.yaml").write_text(
         "sources:\n"
         + "".join(
