@@ -150,9 +150,10 @@ class PageMeasure:
 LINK_HEAVY_BLOCK = 0.5  # trafilatura's link-density test: mostly-link blocks are not text
 
 
-def measure(content: Sequence[Block]) -> PageMeasure:
+def measure(content: Sequence[Block], page: Sequence[Block] = ()) -> PageMeasure:
     """Totals, and the container with the most own text: an article's body holds paragraphs,
-    a listing's best container holds one teaser (or headlines interleaved with summaries)."""
+    a listing's holds headlines interleaved with summaries. Headlines are counted among all
+    the page's blocks (`page`): a teaser's headline may be the site's boilerplate elsewhere."""
     main = link = longest = 0
     targets: set[str] = set()
     by_parent: dict[HtmlElement | None, list[Block]] = {}  # keys keep lxml's proxies alive
@@ -163,14 +164,26 @@ def measure(content: Sequence[Block]) -> PageMeasure:
             own = len(block.text) - block.link_chars
             main += own
             longest = max(longest, own)
-        parent = block.element.getparent()
-        by_parent.setdefault(parent, []).append(block)
-    body = teasers = 0
-    for blocks in by_parent.values():
+        by_parent.setdefault(block.element.getparent(), []).append(block)
+    body, container = 0, None
+    for parent, blocks in by_parent.items():
         own = sum(len(b.text) - b.link_chars for b in blocks if b.link_density < LINK_HEAVY_BLOCK)
         if own > body:
-            body = own
-            teasers = sum(
-                1 for b in blocks if b.link_density >= LINK_HEAVY_BLOCK and len(b.text) >= 15
-            )
-    return PageMeasure(main, link, len(targets), longest, body, teasers)
+            body, container = own, parent
+    siblings = [b for b in (page or content) if b.element.getparent() is container]
+    return PageMeasure(main, link, len(targets), longest, body, _interleaved(siblings))
+
+
+TEASER_TEXT = 60  # characters of own text after a headline link that make it a teaser
+
+
+def _interleaved(blocks: Sequence[Block]) -> int:
+    """Headline links followed by text in the same container: a listing's teasers. The
+    "read also" links after a story's last paragraph are not followed by text."""
+    count, text_after = 0, False
+    for block in reversed(blocks):
+        if block.link_density < LINK_HEAVY_BLOCK:
+            text_after = text_after or len(block.text) - block.link_chars >= TEASER_TEXT
+        elif len(block.text) >= 15 and text_after:
+            count += 1
+    return count

@@ -256,7 +256,7 @@ def _with_layout(page: _Page, layout: SiteLayout) -> _Page:
     return replace(
         page,
         content=content,
-        measure=measure(content),
+        measure=measure(content, page.blocks),
         headline=headline,
         headline_index=index,
         metadata_article=article_by_metadata(page.tree, page.fetched.url),

@@ -58,6 +58,10 @@ class Style:
         self.views = rng.random() < 0.6
         self.breadcrumbs = rng.random() < 0.5
         self.share = rng.random() < 0.7
+        # Flat layouts: the story's paragraphs and its "read also" links side by side in one
+        # container; a listing's headlines and summaries as siblings in one list.
+        self.flat_article = rng.random() < 0.4
+        self.flat_list = rng.random() < 0.4
 
     def cls(self, name: str) -> str:
         return self.prefix + name
@@ -191,11 +195,14 @@ def article_html(
     tags = "".join(f'<a href="{tag_href(t)}">#{t}</a> ' for t in story.tags)  # type: ignore[operator]
     share = '<div class="share">Facebook · Telegram · WhatsApp · X</div>' if style.share else ""
     rel = "".join(f'<div><a href="{h}">{esc(t)}</a></div>' for h, t in related)
-    main = (
-        f'{crumbs}{top}<div class="{style.cls("text")}">{body}</div>'
-        f'<div class="{style.cls("tags")}">{tags}</div>{share}'
-        f'<div class="{style.cls("related")}"><div>{esc(lang.read_also)}</div>{rel}</div>'
-    )
+    if style.flat_article:
+        main = f"{crumbs}{top}{body}<p>{tags}</p>{share}<h3>{esc(lang.read_also)}</h3>{rel}"
+    else:
+        main = (
+            f'{crumbs}{top}<div class="{style.cls("text")}">{body}</div>'
+            f'<div class="{style.cls("tags")}">{tags}</div>{share}'
+            f'<div class="{style.cls("related")}"><div>{esc(lang.read_also)}</div>{rel}</div>'
+        )
     page = chrome + wrap(style, f'<div class="{style.cls("main")}">{main}</div>{side}') + footer
     return document(f"{story.title} | {site_title}", story.lang, "", page)
 
@@ -215,6 +222,12 @@ def listing_html(
     blocks = []
     for href, story, date_text in teasers:
         summary = story.body[0][len(story.title) + 2 :][:180]
+        if style.flat_list:
+            blocks.append(
+                f'<h3><a href="{href}">{esc(story.title)}</a></h3>'
+                f"<span>{esc(date_text)}</span><p>{esc(summary)}…</p>"
+            )
+            continue
         blocks.append(
             f'<div class="{style.cls("item")}"><div class="{style.cls("item-date")}">{esc(date_text)}</div>'
             f'<div class="{style.cls("item-title")}"><a href="{href}">{esc(story.title)}</a></div>'
