@@ -30,7 +30,7 @@ from otswatch.db import open_database
 from otswatch.instant import InstantAlerts
 from otswatch.paths import ensure_temp_dir
 from otswatch.readiness import Readiness
-from otswatch.settings import Settings
+from otswatch.settings import SecretEnvironment, Settings
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +185,7 @@ def build_app(
     allow_private_networks: bool = False,
     environ: Mapping[str, str] | None = None,
 ) -> App:
-    environ = os.environ if environ is None else environ
+    environ = SecretEnvironment(os.environ if environ is None else environ)  # NAME_FILE too
     wiring = wire(
         config or load_config(settings.config_dir),
         settings,

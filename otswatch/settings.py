@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, field_validator
@@ -51,12 +51,55 @@ class SettingsError(Exception):
     pass
 
 
+FILE_SUFFIX = "_FILE"
+MAX_SECRET_FILE = 65_536
+
+
+class SecretEnvironment(Mapping[str, str]):
+    """The environment, where NAME may also be given as NAME_FILE=/path (Docker secrets,
+    systemd credentials): the file's content, without its final newline, is NAME's value.
+
+    Files are read only when NAME is asked for and unset, so unrelated *_FILE variables are
+    never touched. An unreadable file raises SettingsError naming the variable and the path,
+    never the content.
+    """
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+
+    def __getitem__(self, name: str) -> str:
+        value = self._environ.get(name, "")
+        path = self._environ.get(name + FILE_SUFFIX, "")
+        if value or not path:
+            if name in self._environ:
+                return value
+            raise KeyError(name)
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_SECRET_FILE + 1)
+        except OSError as exc:
+            raise SettingsError(
+                f"{name}{FILE_SUFFIX}: cannot read {path}: {exc.strerror or exc}"
+            ) from None
+        if len(data) > MAX_SECRET_FILE:
+            raise SettingsError(f"{name}{FILE_SUFFIX}: {path} is over {MAX_SECRET_FILE} bytes")
+        return data.decode("utf-8", "replace").rstrip("\r\n")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._environ)
+
+    def __len__(self) -> int:
+        return len(self._environ)
+
+
 def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
-    env = os.environ if environ is None else environ
+    env = SecretEnvironment(os.environ if environ is None else environ)
+    names = {ENV_PREFIX + field.upper() for field in Settings.model_fields}
+    found = {name: env.get(name, "") for name in names}
     values = {
         name.removeprefix(ENV_PREFIX).lower(): value
-        for name, value in env.items()
-        if name.startswith(ENV_PREFIX) and value != ""
+        for name, value in found.items()
+        if value != ""
     }
     known = set(Settings.model_fields)
     try:

@@ -22,8 +22,8 @@ from tests.faults.crash_world import Daemon, Feed, Tally, tally
 from tests.faults.receivers import SlowSmtp, SlowWebhook
 
 LONG = os.environ.get("OTSWATCH_LONG_FAULTS") == "1"
-TRIALS = 20 if LONG else 3
-STORIES = 30 if LONG else 6
+TRIALS = 20 if LONG else 2
+STORIES = 30 if LONG else 4
 SEND_DELAY = 1.5  # seconds each receiver takes to acknowledge
 DRAIN_TIMEOUT = 120.0
 
@@ -54,7 +54,7 @@ def test_random_kills_lose_nothing_and_repeat_only_the_unacknowledged(
         for new_stories in per_trial:
             feed.add(new_stories)
             process = daemon.start()
-            time.sleep(chance.uniform(1.0, 7.0))  # startup, poll, store, classify or a send
+            time.sleep(chance.uniform(1.0, 6.0))  # startup, poll, store, classify or a send
             assert process.poll() is None, (tmp_path / "daemon.log").read_text()[-3000:]
             daemon.kill(process)
         process = daemon.start()
