@@ -97,9 +97,7 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     names = {ENV_PREFIX + field.upper() for field in Settings.model_fields}
     found = {name: env.get(name, "") for name in names}
     values = {
-        name.removeprefix(ENV_PREFIX).lower(): value
-        for name, value in found.items()
-        if value != ""
+        name.removeprefix(ENV_PREFIX).lower(): value for name, value in found.items() if value != ""
     }
     known = set(Settings.model_fields)
     try:

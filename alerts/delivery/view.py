@@ -107,8 +107,15 @@ def human(dt: datetime) -> str:
     return f"{day(dt)}, {utc(dt):%H:%M} UTC"
 
 
-def one_line(text: str) -> str:
-    return _SPACE_RE.sub(" ", text).strip()
+# C0/C1 controls and the bidirectional overrides: they could ring terminals, break headers,
+# or reorder what a reader sees ("moc.elgoog" shown as "google.com").
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+MAX_FIELD = 500  # characters of any one untrusted field (a title, a name, evidence)
+
+
+def one_line(text: str, limit: int = MAX_FIELD) -> str:
+    """Untrusted text on one line: controls removed, whitespace collapsed, length capped."""
+    return clip(_SPACE_RE.sub(" ", _CONTROL_RE.sub("", text)).strip(), limit)
 
 
 def clip(text: str, limit: int) -> str:
@@ -155,7 +162,7 @@ def _entry_view(entry: DigestEntry, links_base: str | None = None) -> EntryView:
         level=entry.level,
         score=f"{entry.score:.2f}",
         watch=one_line(entry.watch),
-        summary=clip(one_line(entry.summary), 600),
+        summary=one_line(entry.summary, 600),
         evidence=tuple(
             EvidenceView(text=one_line(ev.text), field=ev.field, rule=one_line(ev.rule))
             for ev in strongest_evidence(entry.evidence)

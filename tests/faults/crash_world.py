@@ -128,6 +128,16 @@ class Daemon:
             stderr=subprocess.STDOUT,
         )
 
+    def wait_running(self, process: subprocess.Popen[bytes], starts: int, timeout: float) -> None:
+        """Until this start has logged that it runs (imports and migrations done)."""
+        deadline = time.monotonic() + timeout
+        log = self.tmp / "daemon.log"
+        while time.monotonic() < deadline and process.poll() is None:
+            if log.read_text("utf-8", "replace").count("otswatch running") >= starts:
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"the daemon did not start: {log.read_text()[-3000:]}")
+
     def kill(self, process: subprocess.Popen[bytes]) -> None:
         process.send_signal(signal.SIGKILL)
         self.kills.append(time.time())
@@ -142,7 +152,8 @@ class Daemon:
             return conn.execute(sql).fetchall()
 
     def settled(self) -> bool:
-        """Every stored item classified and no delivery waiting."""
+        """Every stored item classified, every flagged item planned for both destinations
+        (classification and planning are separate passes), and no delivery waiting."""
         if not self.db.exists():
             return False
         try:
@@ -150,9 +161,14 @@ class Daemon:
                 "SELECT count(*) FROM items WHERE id NOT IN (SELECT item_id FROM classifications)"
             )[0][0]
             pending = self.query("SELECT count(*) FROM deliveries WHERE status = 'pending'")[0][0]
+            unplanned = self.query(
+                "SELECT count(*) FROM flags f, (SELECT 'email' AS d UNION SELECT 'hook') dest "
+                "WHERE NOT EXISTS (SELECT 1 FROM delivery_items di JOIN deliveries d "
+                "ON d.id = di.delivery_id WHERE di.item_id = f.item_id AND d.destination = dest.d)"
+            )[0][0]
         except sqlite3.OperationalError:  # tables not made yet (killed before the migration)
             return False
-        return unclassified == 0 and pending == 0
+        return unclassified == 0 and pending == 0 and unplanned == 0
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from tests.faults.receivers import SlowSmtp, SlowWebhook
 LONG = os.environ.get("OTSWATCH_LONG_FAULTS") == "1"
 TRIALS = 20 if LONG else 2
 STORIES = 30 if LONG else 4
-SEND_DELAY = 1.5  # seconds each receiver takes to acknowledge
+SEND_DELAY = 2.0  # seconds each receiver takes to acknowledge
 DRAIN_TIMEOUT = 120.0
 
 
@@ -51,10 +51,11 @@ def test_random_kills_lose_nothing_and_repeat_only_the_unacknowledged(
         daemon = Daemon(tmp_path, feed, smtp.url, hook.url)
         per_trial = [STORIES // TRIALS + (1 if n < STORIES % TRIALS else 0) for n in range(TRIALS)]
         started = time.monotonic()
-        for new_stories in per_trial:
+        for trial, new_stories in enumerate(per_trial, start=1):
             feed.add(new_stories)
             process = daemon.start()
-            time.sleep(chance.uniform(1.0, 6.0))  # startup, poll, store, classify or a send
+            daemon.wait_running(process, trial, 90)
+            time.sleep(chance.uniform(0.0, 8.0))  # polling, storing, classifying or a send
             assert process.poll() is None, (tmp_path / "daemon.log").read_text()[-3000:]
             daemon.kill(process)
         process = daemon.start()
