@@ -40,6 +40,25 @@ TOPICS = [
 ]
 
 
+# varied sentences, so that stories are not near-copies of each other (near-copies join one story)
+FACTS = [
+    "delegations toured a new container terminal on the caspian shore.",
+    "the working group reviewed tariffs for grain wagons crossing two borders.",
+    "a memorandum on joint satellite imaging was initialled by deputies.",
+    "students from six universities presented a shared dictionary project.",
+    "bankers discussed settlement in national currencies for small exporters.",
+    "archivists agreed to digitise manuscripts held in four national libraries.",
+    "customs officers tested electronic seals on trucks carrying cotton.",
+    "energy regulators compared winter reserves and pipeline maintenance plans.",
+    "a youth forum chose the theme of water saving for next spring.",
+    "health officials set up a registry for rare inherited diseases.",
+    "tourism boards launched a joint pass for silk road museums.",
+    "judges exchanged notes on arbitration of cross-border contracts.",
+    "a film week opened with a restored silent picture from the twenties.",
+    "farmers' unions asked for common rules on seed certification.",
+]
+
+
 @dataclass(frozen=True)
 class Story:
     number: int
@@ -52,10 +71,12 @@ class Story:
         city = CITIES[self.number % len(CITIES)]
         topic = TOPICS[self.number % len(TOPICS)]
         return (
-            f"<item><title>OTS {topic} in {city} (meeting {self.number})</title>"
+            f"<item><title>Organization of Turkic States: {topic} in {city} "
+            f"(meeting {self.number})</title>"
             f"<link>{self.url}</link><guid>{self.url}</guid><description>officials of the "
-            f"Organization of Turkic States met in {city}: {topic}. meeting number "
-            f"{self.number} of the council was chaired by the host country.</description>"
+            f"Organization of Turkic States met in {city}: {topic}. "
+            f"{FACTS[self.number % len(FACTS)]} {FACTS[(self.number * 7 + 3) % len(FACTS)]} "
+            f"meeting {self.number}.</description>"
             f"<pubDate>{format_datetime(datetime.now(UTC))}</pubDate></item>"
         )
 
@@ -161,10 +182,12 @@ class Daemon:
                 "SELECT count(*) FROM items WHERE id NOT IN (SELECT item_id FROM classifications)"
             )[0][0]
             pending = self.query("SELECT count(*) FROM deliveries WHERE status = 'pending'")[0][0]
+            # by story: a near-copy of a story already told joins that story, it is not new
             unplanned = self.query(
-                "SELECT count(*) FROM flags f, (SELECT 'email' AS d UNION SELECT 'hook') dest "
+                "SELECT count(*) FROM flags f JOIN items i ON i.id = f.item_id, "
+                "(SELECT 'email' AS d UNION SELECT 'hook') dest "
                 "WHERE NOT EXISTS (SELECT 1 FROM delivery_items di JOIN deliveries d "
-                "ON d.id = di.delivery_id WHERE di.item_id = f.item_id AND d.destination = dest.d)"
+                "ON d.id = di.delivery_id WHERE di.story = i.story AND d.destination = dest.d)"
             )[0][0]
         except sqlite3.OperationalError:  # tables not made yet (killed before the migration)
             return False

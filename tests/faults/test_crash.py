@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import random
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -74,6 +76,7 @@ def test_random_kills_lose_nothing_and_repeat_only_the_unacknowledged(
         assert settled, log[-4000:]
         window = SEND_DELAY + 2.0
         tallies = [tally(daemon, "email", smtp, window), tally(daemon, "hook", hook, window)]
+        digest_repeats = _digest_repeats(daemon, hook)
         integrity = daemon.query("PRAGMA integrity_check")[0][0]
         failed = daemon.query("SELECT count(*) FROM deliveries WHERE status = 'failed'")[0][0]
         released = log.count("whose process died mid-send")
@@ -90,10 +93,28 @@ def test_random_kills_lose_nothing_and_repeat_only_the_unacknowledged(
                 f"  one story under two identities {t.split_identity}"
             )
     assert integrity == "ok" and failed == 0
+    assert digest_repeats == 0  # the digest tells no story twice, nor one already alerted
     for t in tallies:
         assert t.due > 0 and t.lost == 0, t
         assert t.outside_window == 0 and t.split_identity == 0, t
     _all_told(tallies)
+
+
+def _digest_repeats(daemon: Daemon, hook: SlowWebhook) -> int:
+    """Send the digest now (`otswatch digest send`): stories it repeats (twice in it, or
+    already told by an instant alert to the same destination)."""
+    before = len(hook.receipts)
+    told = {story for receipt in hook.receipts for story in receipt.stories}
+    subprocess.run(
+        [sys.executable, "-m", "otswatch.cli", "digest", "send"],
+        cwd=daemon.tmp,
+        env=daemon.env,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    digest = [story for receipt in hook.receipts[before:] for story in receipt.stories]
+    return len(digest) - len(set(digest)) + len(told & set(digest))
 
 
 def _all_told(tallies: list[Tally]) -> None:
