@@ -3,8 +3,10 @@
 Parsing, normalizing and fingerprinting a 20-item feed costs about 10 ms of CPU (feedparser is
 most of it); in a thread that holds the GIL and a cold round of 1,000 feeds runs on one core
 while the loop waits. Worker processes use every core and leave the loop free for fetching.
-A pool costs about a second to start, so small cycles parse in a thread instead: the pool is
-created on first use, and only when a cycle has at least `POOL_MIN_FEEDS` feeds.
+A worker costs one to two seconds of CPU to start (spawn re-runs the `otswatch` script, which
+imports the application), so a cycle parses its first `POOL_AFTER` changed feeds in a thread
+and starts the pool only when more come: a warm round (a hundred changed feeds of a thousand)
+stays in threads, a cold one moves to the pool after the first hundred.
 """
 
 from __future__ import annotations
@@ -23,14 +25,17 @@ from crawler.types import Source
 
 log = logging.getLogger(__name__)
 
-POOL_MIN_FEEDS = 50  # feeds in one cycle from which worker processes pay for their start
+POOL_MIN_FEEDS = 50  # feeds configured in one cycle from which a pool may pay for its start
+POOL_AFTER = 100  # feeds parsed in a thread before the pool starts
 
 
 class FeedParsing:
     """Where feeds are parsed: `workers=0` in a thread, else in that many processes."""
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, *, pool_after: int = POOL_AFTER) -> None:
         self.workers = len(os.sched_getaffinity(0)) if workers is None else workers
+        self.pool_after = pool_after
+        self._in_thread = 0
         self._pool: ProcessPoolExecutor | None = None
 
     @classmethod
@@ -55,6 +60,9 @@ class FeedParsing:
 
     def _executor(self) -> Executor | None:
         if self.workers <= 0:
+            return None
+        if self._pool is None and self._in_thread < self.pool_after:
+            self._in_thread += 1
             return None
         if self._pool is None:
             # spawn, not fork: the daemon has threads (scheduler, SMTP) a fork would copy

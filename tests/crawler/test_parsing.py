@@ -28,7 +28,10 @@ FEED = rss(
 
 def test_worker_processes_parse_like_a_thread_and_carry_errors_back() -> None:
     async def go() -> None:
-        async with FeedParsing(workers=0) as threads, FeedParsing(workers=2) as processes:
+        async with (
+            FeedParsing(workers=0) as threads,
+            FeedParsing(workers=2, pool_after=0) as processes,
+        ):
             here = await threads.parse(FEED, SOURCE.url, {}, SOURCE, 25)
             there = await asyncio.gather(
                 *(processes.parse(FEED, SOURCE.url, {}, SOURCE, 25) for _ in range(4))
@@ -54,6 +57,16 @@ def test_items_arrive_with_their_fingerprint_and_the_feed_keeps_its_hints() -> N
     asyncio.run(go())
 
 
-def test_small_cycles_parse_in_a_thread() -> None:
+def test_small_cycles_parse_in_a_thread_and_large_ones_move_to_the_pool() -> None:
     assert FeedParsing.for_feeds(POOL_MIN_FEEDS - 1).workers == 0
     assert FeedParsing.for_feeds(POOL_MIN_FEEDS).workers >= 1
+
+    async def go() -> None:
+        async with FeedParsing(workers=1, pool_after=2) as parsing:
+            for _ in range(2):
+                await parsing.parse(FEED, SOURCE.url, {}, SOURCE, 25)
+                assert parsing._pool is None
+            await parsing.parse(FEED, SOURCE.url, {}, SOURCE, 25)
+            assert parsing._pool is not None
+
+    asyncio.run(go())
