@@ -14,6 +14,8 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn
 
+import argcomplete
+
 from otswatch import __version__, logs
 from otswatch.cli_common import CommandError, app_for, duration, existing_path, positive_int
 from otswatch.commands import (
@@ -26,6 +28,7 @@ from otswatch.commands import (
     cmd_status,
     cmd_worker,
 )
+from otswatch.commands_setup import SHELLS, cmd_completion, cmd_config_schema, cmd_init
 from otswatch.commands_store import cmd_backtest, cmd_deliveries, cmd_digest, cmd_items
 from otswatch.config import ConfigFileError
 from otswatch.settings import SettingsError
@@ -146,9 +149,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="edited watchlist.yaml or its directory (default: the current one)",
     )
     config = add(
-        "config", cmd_config_check, "validate the config directory", "otswatch config check"
+        "config",
+        _config,
+        "validate the config directory, or print its JSON Schema",
+        "otswatch config check --strict",
     )
-    config.add_argument("action", choices=["check"], help="check: list every problem")
+    config.add_argument(
+        "action",
+        choices=["check", "schema"],
+        help="check: list every problem; schema: print the JSON Schema of the files",
+    )
+    config.add_argument(
+        "file", nargs="?", help="with schema: only this file's schema (e.g. sources.yaml)"
+    )
     config.add_argument(
         "--strict", action="store_true", help="fail on warnings too (an unset variable)"
     )
@@ -176,11 +189,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add("status", cmd_status, "one-screen summary", "otswatch status")
     add_web_commands(add, app_for)
+    init = add(
+        "init", cmd_init, "write a commented starter config directory", "otswatch init ~/otswatch"
+    )
+    init.add_argument("directory", nargs="?", default="config", help="where (default: ./config)")
+    init.add_argument("--force", action="store_true", help="overwrite existing config files")
+    completion = add(
+        "completion",
+        cmd_completion,
+        "print the shell completion script",
+        'eval "$(otswatch completion bash)"  # or: otswatch completion fish | source',
+    )
+    completion.add_argument("shell", choices=SHELLS, help="bash, zsh or fish")
     return parser
 
 
+def _config(args: argparse.Namespace) -> int:
+    return cmd_config_schema(args) if args.action == "schema" else cmd_config_check(args)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    argcomplete.autocomplete(parser)  # answers the shell's completion request, else a no-op
+    args = parser.parse_args(argv)
     try:
         logs.configure(os.environ, verbose=args.verbose)
     except logs.LogSettingsError as exc:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.config import JsonDict
 
 from alerts.matching.watchlist import Watch, compile_watch
 from alerts.matching.watchspec import WatchSpec
@@ -39,6 +40,11 @@ T = TypeVar("T", bound=BaseModel)
 R = TypeVar("R")
 
 
+SECONDS: JsonDict = {
+    "format": "duration"
+}  # written as 20s, 15m...: the JSON Schema says so (schemas.py)
+
+
 class AppSettingsFile(BaseModel):
     """`config/otswatch.yaml`: behaviour only; secrets and addresses come from the environment."""
 
@@ -46,10 +52,10 @@ class AppSettingsFile(BaseModel):
 
     contact: str = "https://github.com/otswatch/otswatch"
     user_agent: str = "otswatch/{version} (news monitor; +{contact})"
-    fetch_timeout: float = Field(default=20.0, gt=0, le=300)
+    fetch_timeout: float = Field(default=20.0, gt=0, le=300, json_schema_extra=SECONDS)
     max_feed_bytes: int = Field(default=10_000_000, ge=10_000)
-    classify_every: float = Field(default=60.0, ge=5, le=3600)
-    crawl_timeout: float = Field(default=900.0, ge=10, le=86400)
+    classify_every: float = Field(default=60.0, ge=5, le=3600, json_schema_extra=SECONDS)
+    crawl_timeout: float = Field(default=900.0, ge=10, le=86400, json_schema_extra=SECONDS)
     # Private, loopback and link-local addresses are refused (SSRF guard) except the networks
     # and host names listed here, for every fetch (sources can add their own for their URL).
     allow_private: list[str] = Field(default_factory=list)
@@ -192,6 +198,11 @@ def load_watchlist(path: Path) -> tuple[list[Watch], list[ConfigProblem]]:
 def load_config(directory: Path) -> AppConfig:
     """Load everything; problems are collected, never raised, unless a file is unusable."""
     problems: list[ConfigProblem] = []
+    if not (directory / "sources.yaml").exists() and not (directory / "watchlist.yaml").exists():
+        raise ConfigFileError(
+            f"{directory}: no otswatch config here; run `otswatch init {directory}` to write a "
+            "starter config, or point --config / OTSWATCH_CONFIG_DIR at yours"
+        )
 
     settings = AppSettingsFile()
     settings_path = directory / "otswatch.yaml"
