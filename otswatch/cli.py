@@ -198,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
         "completion",
         cmd_completion,
         "print the shell completion script",
-        'eval "$(otswatch completion bash)"  # or: otswatch completion fish | source',
+        "otswatch completion bash > ~/.local/share/bash-completion/completions/otswatch",
     )
     completion.add_argument("shell", choices=SHELLS, help="bash, zsh or fish")
     return parser

@@ -8,7 +8,7 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -19,6 +19,7 @@ from alerts.matching.explain import explain
 from alerts.matching.types import Document
 from crawler.check import CheckResult, check_source
 from crawler.fetch import Fetcher
+from crawler.types import Source
 from otswatch import output
 from otswatch.app import App, wire
 from otswatch.cli_common import CommandError, app_for, settings_for
@@ -27,6 +28,7 @@ from otswatch.cycle import CycleReport, run_once, site_options
 from otswatch.daemon import exit_if_stopped_while_starting, run_forever
 from otswatch.health import health_report
 from otswatch.problems import report_config_problems
+from otswatch.progress import progress
 from otswatch.status import ago, last_cycle, next_digests, probe_daemon
 
 
@@ -46,11 +48,12 @@ def _run_once(app: App, *, digest: bool) -> int:
     for problem in app.problems:
         print(f"config: {problem}", file=sys.stderr)
 
-    async def cycle() -> CycleReport:
+    async def cycle(advance: Callable[[], None]) -> CycleReport:
         await report_config_problems(app)
-        return await run_once(app, digest=digest)
+        return await run_once(app, digest=digest, on_polled=advance)
 
-    report = asyncio.run(cycle())
+    with progress(len([s for s in app.config.sources if s.enabled]), "polling", "sources") as step:
+        report = asyncio.run(cycle(step))
     failed = [p for p in report.polls if not p.ok]
     undelivered = [d for d in report.deliveries if not d.ok]
     print(
@@ -204,13 +207,20 @@ def cmd_sources(args: argparse.Namespace) -> int:
         print("no enabled sources to check")
         return 0
 
-    async def check_all() -> list[CheckResult]:
+    async def check_all(advance: Callable[[], None]) -> list[CheckResult]:
         async with Fetcher(app.fetch_policy) as fetcher:
             options = site_options(app)
-            checks = (check_source(s, fetcher, options) for s in sources)
-            return list(await asyncio.gather(*checks))
 
-    results = asyncio.run(check_all())
+            async def one(source: Source) -> CheckResult:
+                try:
+                    return await check_source(source, fetcher, options)
+                finally:
+                    advance()
+
+            return list(await asyncio.gather(*(one(s) for s in sources)))
+
+    with progress(len(sources), "checking", "sources") as step:
+        results = asyncio.run(check_all(step))
     print(output.check_table(results))
     for result in (r for r in results if r.details):
         print(f"\n{result.source}:\n" + "\n".join(f"  {line}" for line in result.details))

@@ -23,6 +23,7 @@ from otswatch.app import App
 from otswatch.cli_common import CommandError, app_for
 from otswatch.config import load_watchlist
 from otswatch.cycle import footer_notes, send_digest
+from otswatch.progress import progress
 from otswatch.web.commands import regression_text
 
 
@@ -67,7 +68,9 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         print(f"no stored items {axis} in the last {args.since}: nothing to compare")
         return 0
     classifier = Classifier(watches)
-    report = backtest(items, app.flags.flags_by_item([i.id for i in items if i.id]), classifier)
+    current = app.flags.flags_by_item([i.id for i in items if i.id])
+    with progress(len(items), "classifying", "items") as step:
+        report = backtest(items, current, classifier, on_item=step)
     print(output.backtest_text(report))
     print(regression_text(app, classifier))  # the analyst's corrections: the regression set
     return 0

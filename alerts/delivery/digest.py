@@ -8,8 +8,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from alerts.delivery.events import group_events
+from alerts.delivery.excerpt import sentence_around
 from alerts.delivery.types import Digest, DigestEntry, SourceRef
 from alerts.flagging.store import FlaggedItem, FlagStore
+from crawler.types import Item
 
 LEVEL_RANK = {"core": 0, "related": 1}
 
@@ -79,9 +81,17 @@ def build_entries(
                 evidence=flag.evidence,
                 summary=item.summary or item.text[:400],
                 also_reported_by=tuple(others),
+                sentences=tuple(
+                    sentence_around(_field_text(item, ev.field), ev.text) or ""
+                    for ev in flag.evidence
+                ),
             )
         )
     return entries
+
+
+def _field_text(item: Item, field: str) -> str:
+    return {"title": item.title, "summary": item.summary, "text": item.text}.get(field, "")
 
 
 def make_digest(

@@ -60,3 +60,14 @@ def _cut(text: str, begin: int, stop: int, start: int, end: int, limit: int) -> 
     left = max(begin, right - (limit - 2)) if right == stop else left
     excerpt = _SPACES.sub(" ", text[left:right]).strip()
     return ("…" if left > begin else "") + excerpt + ("…" if right < stop else "")
+
+
+def split_at_match(sentence: str, match: str) -> tuple[str, str, str]:
+    """(before, match as written in the sentence, after), for highlighting after escaping;
+    the whole sentence is `before` when the match is not in it."""
+    needle = match.strip()
+    start = _fold(sentence).find(_fold(needle)) if needle else -1
+    if start < 0:
+        return sentence, "", ""
+    end = start + len(needle)
+    return sentence[:start], sentence[start:end], sentence[end:]

@@ -81,6 +81,8 @@ def _slack_entry_text(e: EntryView) -> str:
         rule = ev.rule.replace("`", "'").replace("&", "&amp;").replace("<", "&lt;")
         rule = _clip_escaped(rule.replace(">", "&gt;"), 60)
         lines.append(f"• “{text}” in {ev.field} (rule `{rule}`)")
+        if ev.sentence:  # the same excerpt as the email's (alerts.delivery.excerpt)
+            lines.append(f"    ↳ {_clip_escaped(slack_escape(ev.sentence), 240)}")
     if len(e.evidence) > 5:
         lines.append(f"• …and {len(e.evidence) - 5} more matches")
     if e.also:

@@ -37,6 +37,9 @@ class DigestEntry:
     evidence: tuple[Evidence, ...]
     summary: str = ""
     also_reported_by: tuple[SourceRef, ...] = ()
+    # The sentence around each piece of evidence (same order; "" where it was not found), so
+    # every destination shows the same excerpt (alerts.delivery.excerpt).
+    sentences: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

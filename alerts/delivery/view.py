@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
+from alerts.delivery.excerpt import split_at_match
 from alerts.delivery.types import Digest, DigestEntry
 from alerts.matching.types import Evidence, Level
 
@@ -29,6 +30,15 @@ class EvidenceView:
     text: str
     field: str
     rule: str
+    # the sentence around the match, cut as alerts.delivery.excerpt says, in three parts so a
+    # template can highlight the match after escaping; all empty when it was not found
+    before: str = ""
+    match: str = ""
+    after: str = ""
+
+    @property
+    def sentence(self) -> str:
+        return self.before + self.match + self.after
 
 
 @dataclass(frozen=True)
@@ -163,10 +173,7 @@ def _entry_view(entry: DigestEntry, links_base: str | None = None) -> EntryView:
         score=f"{entry.score:.2f}",
         watch=one_line(entry.watch),
         summary=one_line(entry.summary, 600),
-        evidence=tuple(
-            EvidenceView(text=one_line(ev.text), field=ev.field, rule=one_line(ev.rule))
-            for ev in strongest_evidence(entry.evidence)
-        ),
+        evidence=tuple(_evidence_view(ev, entry) for ev in strongest_evidence(entry.evidence)),
         also=tuple(
             OutletView(
                 name=one_line(ref.name),
@@ -177,6 +184,12 @@ def _entry_view(entry: DigestEntry, links_base: str | None = None) -> EntryView:
             for ref in entry.also_reported_by
         ),
     )
+
+
+def _evidence_view(ev: Evidence, entry: DigestEntry) -> EvidenceView:
+    sentences = dict(zip(entry.evidence, entry.sentences, strict=False))
+    before, match, after = split_at_match(one_line(sentences.get(ev, "")), ev.text)
+    return EvidenceView(one_line(ev.text), ev.field, one_line(ev.rule), before, match, after)
 
 
 def subject(digest: Digest) -> str:
@@ -190,7 +203,8 @@ def subject(digest: Digest) -> str:
     core, _ = grouped(digest.entries)
     n = len(digest.entries)
     when = day(digest.generated_at)
-    return f"OTS watch: {plural(n, 'story', 'stories')} ({len(core)} core) — {when}"
+    news = plural(len(core), "new core story", "new core stories")
+    return f"OTS watch: {news}, {plural(n, 'story', 'stories')} in all — {when}"
 
 
 _FIELD_ORDER = {"title": 0, "summary": 1, "text": 2}

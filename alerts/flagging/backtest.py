@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from alerts.flagging.classify import document_for
@@ -29,7 +29,10 @@ class BacktestReport:
 
 
 def backtest(
-    items: Sequence[Item], current: Mapping[int, Sequence[Flag]], classifier: Classifier
+    items: Sequence[Item],
+    current: Mapping[int, Sequence[Flag]],
+    classifier: Classifier,
+    on_item: Callable[[], None] = lambda: None,
 ) -> BacktestReport:
     added, dropped, changed = [], [], []
     before_count = after_count = 0
@@ -47,6 +50,7 @@ def backtest(
             dropped.append(change)
         elif before is not None and after.level != before.level:
             changed.append(change)
+        on_item()
     return BacktestReport(
         items=len(items),
         flagged_before=before_count,

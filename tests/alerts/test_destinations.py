@@ -407,7 +407,7 @@ def test_console_prints_and_saves_files(tmp_path: Path, sample_digest: Digest) -
 def test_console_without_folder_only_prints(sample_digest: Digest) -> None:
     stream = io.StringIO()
     assert _send(ConsoleDestination("console", None, stream), sample_digest) == "console:stream"
-    assert stream.getvalue().startswith("OTS watch: 3 stories (2 core)")
+    assert stream.getvalue().startswith("OTS watch: 2 new core stories, 3 stories in all")
 
 
 def test_console_unwritable_folder_is_a_delivery_error(

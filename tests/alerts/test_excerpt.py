@@ -48,3 +48,43 @@ def test_a_long_sentence_is_cut_around_the_match_within_the_limit() -> None:
 def test_line_breaks_end_sentences_and_spaces_are_collapsed() -> None:
     text = "HEADLINE WITHOUT STOP\nThe   OTS   secretary-general\tvisited Bishkek.\nMore news"
     assert sentence_around(text, "OTS") == "The OTS secretary-general visited Bishkek."
+
+
+def test_every_destination_shows_the_same_excerpt_escaped() -> None:
+    import json
+    from datetime import UTC, datetime
+
+    from alerts.delivery.render import render_email
+    from alerts.delivery.slack_blocks import render_slack
+    from alerts.delivery.types import Digest, DigestEntry
+    from alerts.matching.types import Evidence
+
+    summary = (
+        "Markets were calm. Ministers of the Organization of Turkic States <script>x</script> "
+        "met in Astana on transport. Weather was fine."
+    )
+    evidence = (Evidence("Organization of Turkic States", "summary", "ots.name.en", 1.0),)
+    sentence = sentence_around(summary, evidence[0].text) or ""
+    entry = DigestEntry(
+        item_id=1,
+        story="s1",
+        title="Ministers meet in Astana",
+        url="https://example.org/a",
+        source="wire",
+        published=datetime(2026, 12, 3, 9, 0, tzinfo=UTC),
+        lang="en",
+        watch="ots",
+        level="core",
+        score=0.9,
+        evidence=evidence,
+        summary=summary,
+        sentences=(sentence,),
+    )
+    digest = Digest("digest", "OTS watch", datetime(2026, 12, 3, 10, 0, tzinfo=UTC), (entry,))
+    email = render_email(digest)
+    assert sentence.startswith("Ministers of the Organization") and "Weather" not in sentence
+    assert "(rule: ots.name.en)\n       Ministers of the Organization of Turkic States" in email.text
+    assert '<b style="background:#fff3bf;">Organization of Turkic States</b>' in email.html
+    assert "&lt;script&gt;x&lt;/script&gt;" in email.html and "<script>" not in email.html
+    slack = json.dumps(render_slack(digest), ensure_ascii=False)
+    assert "↳ Ministers of the Organization of Turkic States &lt;script&gt;" in slack

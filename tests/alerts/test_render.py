@@ -55,7 +55,7 @@ def _blocks(payload: dict[str, object]) -> list[dict[str, Any]]:
 
 
 def test_digest_subject_counts_stories_and_core(sample_digest: Digest) -> None:
-    assert render_email(sample_digest).subject == "OTS watch: 3 stories (2 core) — 21 May 2025"
+    assert render_email(sample_digest).subject == "OTS watch: 2 new core stories, 3 stories in all — 21 May 2025"
 
 
 def test_instant_subject_is_the_title_on_one_line(
@@ -146,7 +146,7 @@ def test_instant_email_has_single_story_layout(instant_digest: Digest) -> None:
 def test_empty_digest_says_so(digest_factory: DigestFactory) -> None:
     empty = digest_factory((), footer_notes=())
     email = render_email(empty)
-    assert email.subject == "OTS watch: 0 stories (0 core) — 21 May 2025"
+    assert email.subject == "OTS watch: 0 new core stories, 0 stories in all — 21 May 2025"
     assert "No new stories in this window." in email.text
     assert "No new stories in this window." in email.html
     texts = _mrkdwn_texts(render_slack(empty))
@@ -168,7 +168,7 @@ def test_slack_escape_defuses_links_mentions_and_formatting() -> None:
 def test_slack_payload_groups_and_links(sample_digest: Digest) -> None:
     payload = render_slack(sample_digest)
     blocks = _blocks(payload)
-    assert payload["text"] == "OTS watch: 3 stories (2 core) — 21 May 2025"
+    assert payload["text"] == "OTS watch: 2 new core stories, 3 stories in all — 21 May 2025"
     assert blocks[0] == {
         "type": "header",
         "text": {"type": "plain_text", "text": "OTS daily digest"},

@@ -72,7 +72,7 @@ def test_a_bad_environment_or_config_directory_is_one_line_and_exit_2(
     config: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["--config", str(config.parent / "nowhere"), "status"]) == 2
-    assert "sources.yaml: file not found" in capsys.readouterr().err
+    assert "no otswatch config here; run `otswatch init" in capsys.readouterr().err
     monkeypatch.setenv("OTSWATCH_HTTP_ADDR", "no-port")
     assert main(["--config", str(config), "status"]) == 2
     err = capsys.readouterr().err
