@@ -83,7 +83,9 @@ def test_every_destination_shows_the_same_excerpt_escaped() -> None:
     digest = Digest("digest", "OTS watch", datetime(2026, 12, 3, 10, 0, tzinfo=UTC), (entry,))
     email = render_email(digest)
     assert sentence.startswith("Ministers of the Organization") and "Weather" not in sentence
-    assert "(rule: ots.name.en)\n       Ministers of the Organization of Turkic States" in email.text
+    assert (
+        "(rule: ots.name.en)\n       Ministers of the Organization of Turkic States" in email.text
+    )
     assert '<b style="background:#fff3bf;">Organization of Turkic States</b>' in email.html
     assert "&lt;script&gt;x&lt;/script&gt;" in email.html and "<script>" not in email.html
     slack = json.dumps(render_slack(digest), ensure_ascii=False)

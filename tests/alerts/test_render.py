@@ -55,7 +55,10 @@ def _blocks(payload: dict[str, object]) -> list[dict[str, Any]]:
 
 
 def test_digest_subject_counts_stories_and_core(sample_digest: Digest) -> None:
-    assert render_email(sample_digest).subject == "OTS watch: 2 new core stories, 3 stories in all — 21 May 2025"
+    assert (
+        render_email(sample_digest).subject
+        == "OTS watch: 2 new core stories, 3 stories in all — 21 May 2025"
+    )
 
 
 def test_instant_subject_is_the_title_on_one_line(
