@@ -12,8 +12,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from crawler.langbatch import BatchRanker
 
 
 def _words(text: str) -> frozenset[str]:
@@ -165,10 +169,16 @@ def _norm_code(code: str | None) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _identifier() -> Any:
+def identifier() -> Any:
+    """py3langid's model, loaded once (about a second)."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+@lru_cache(maxsize=1)
+def _batch_ranker() -> BatchRanker:
+    return BatchRanker(identifier(), _LATIN_LANGS | _CYRILLIC_LANGS | _ARABIC_LANGS)
 
 
 def _cyrillic_cue(letters: Counter[str]) -> tuple[str | None, float]:
@@ -227,20 +237,30 @@ def _latin_cue(text: str, letters: Counter[str]) -> tuple[str | None, float]:
     return None, 0.0
 
 
-def _ranked(text: str, allowed: frozenset[str]) -> tuple[str, float]:
-    ranking = [
-        (lang, p * _PRIOR.get(lang, 1.0)) for lang, p in _identifier().rank(text) if lang in allowed
-    ]
-    ranking.sort(key=lambda lp: lp[1], reverse=True)
-    if not ranking:
+def _ranked(text: str, allowed: frozenset[str], ranking: Mapping[str, float]) -> tuple[str, float]:
+    """The best of py3langid's ranking among the script's languages, weighted by our priors."""
+    weighted = [(lang, p * _PRIOR.get(lang, 1.0)) for lang, p in ranking.items() if lang in allowed]
+    weighted.sort(key=lambda lp: lp[1], reverse=True)
+    if not weighted:
         return "und", 0.0
-    total = sum(p for _, p in ranking) or 1.0
-    lang, p = ranking[0]
-    return lang, round(min(1.0, p / total), 3)
+    total = sum(p for _, p in weighted) or 1.0
+    lang, p = weighted[0]
+    lang, confidence = lang, round(min(1.0, p / total), 3)
+    if allowed is _LATIN_LANGS and lang in _TURKIC_LATIN and _english_marked(text):
+        return "en", 0.6
+    return lang, confidence
 
 
-def detect_language(text: str, declared: str | None = None) -> tuple[str, float]:
-    """ISO 639-1 code (en ru tr kk uz az ky tk hu fr de zh ar uk ... or 'und') and confidence."""
+@dataclass(frozen=True)
+class _Undecided:
+    """Neither the script, the letters nor the declared language decide: py3langid ranks."""
+
+    text: str
+    allowed: frozenset[str]
+
+
+def _decide(text: str, declared: str | None) -> tuple[str, float] | _Undecided:
+    """Everything but the statistical model: script, declared language, letter and word cues."""
     text = unicodedata.normalize("NFC", text or "")
     letters = Counter({ch: n for ch, n in Counter(text.lower()).items() if ch.isalpha()})
     scripts: Counter[str] = Counter()
@@ -268,14 +288,31 @@ def detect_language(text: str, declared: str | None = None) -> tuple[str, float]
         return decl, 0.95 if cue == decl else 0.9
     if cue is not None and strength >= 0.6:
         return cue, strength
-    lang, confidence = _ranked(text, allowed)
-    if script == "latin" and lang in _TURKIC_LATIN and _english_marked(text, letters):
-        return "en", 0.6
-    return lang, confidence
+    return _Undecided(text, allowed)
 
 
-def _english_marked(text: str, letters: Counter[str]) -> bool:
+def detect_language(text: str, declared: str | None = None) -> tuple[str, float]:
+    """ISO 639-1 code (en ru tr kk uz az ky tk hu fr de zh ar uk ... or 'und') and confidence."""
+    decided = _decide(text, declared)
+    if not isinstance(decided, _Undecided):
+        return decided
+    return _ranked(decided.text, decided.allowed, dict(identifier().rank(decided.text)))
+
+
+def detect_languages(samples: Sequence[tuple[str, str | None]]) -> list[tuple[str, float]]:
+    """`detect_language` for many (text, declared) pairs: the same answers, and the texts the
+    model must rank are ranked together (crawler/langbatch.py), several times faster."""
+    decided = [_decide(text, declared) for text, declared in samples]
+    undecided = [d for d in decided if isinstance(d, _Undecided)]
+    rankings = iter(_batch_ranker().probabilities([d.text for d in undecided]) if undecided else [])
+    return [
+        _ranked(d.text, d.allowed, next(rankings)) if isinstance(d, _Undecided) else d
+        for d in decided
+    ]
+
+
+def _english_marked(text: str) -> bool:
     """Plain Latin letters and an English-only word: English about Turkic names and places."""
-    if any(letters[c] for c in _TURKIC_LETTERS):
+    if any(c in _TURKIC_LETTERS for c in text.lower()):
         return False
     return any(w.lower() in _ENGLISH for w in _WORD.findall(text))

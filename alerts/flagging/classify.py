@@ -50,9 +50,8 @@ def classify_pending(
         pending = store.unclassified(limit=batch)
         if not pending:
             break
-        results: list[tuple[Item, list[Verdict]]] = [
-            (item, classifier.classify_all(document_for(item))) for item in pending
-        ]
+        verdicts = classifier.classify_many([document_for(item) for item in pending])
+        results: list[tuple[Item, list[Verdict]]] = list(zip(pending, verdicts, strict=True))
         try:
             flags_made += store.save_classifications(results, watchlist_version)
         except IntegrityError as exc:

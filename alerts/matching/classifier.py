@@ -21,7 +21,7 @@ from alerts.matching.textnorm import Folded, clean_markup, is_upper_text, normal
 from alerts.matching.tokens import Result, TokenStream, haystack_of
 from alerts.matching.types import Document, Evidence, Field, Verdict
 from alerts.matching.watchlist import Exclusion, Rule, Watch
-from crawler.language import detect_language
+from crawler.language import detect_language, detect_languages
 
 FIELD_FACTOR: dict[Field, float] = {"title": 1.0, "summary": 0.95, "text": 0.8}
 _FIELDS: tuple[Field, ...] = ("title", "summary", "text")
@@ -32,13 +32,21 @@ class _Item:
     """A document folded once, shared by all watches."""
 
     doc: Document
-    lang: str
+    sample: tuple[str, str | None]  # what language identification reads, and the declared code
     fields: dict[Field, Folded]
     candidates: dict[Field, set[Pattern]]
     haystack: str = ""
     cut: dict[Field, str] = field(default_factory=dict)  # tails of fields ending in "..."
     _stream: TokenStream | None = None
     _title_stream: TokenStream | None = None
+    _lang: str | None = None
+
+    @property
+    def lang(self) -> str:
+        """Identified on first use: an item no watch flags and no filter asks about needs none."""
+        if self._lang is None:
+            self._lang = detect_language(*self.sample)[0]
+        return self._lang
 
     @property
     def stream(self) -> TokenStream:
@@ -99,6 +107,21 @@ class Classifier:
             if j.flagged
         ]
 
+    def classify_many(self, docs: Sequence[Document]) -> list[list[Verdict]]:
+        """`classify_all` for a batch: the languages of the items that need one (flagged, or
+        judged by a watch with a language filter) are identified together, which is faster."""
+        items = [self._prepare(doc) for doc in docs]
+        if any(w.languages for w in self.watches):  # the filter asks every item's language
+            _identify(items)
+        judged = [
+            [j for j in (self._judge(w, i) for w in self.watches) if j.flagged] for i in items
+        ]
+        _identify([i for i, flagged in zip(items, judged, strict=True) if flagged])
+        return [
+            [self._verdict(j, item) for j in flagged]
+            for item, flagged in zip(items, judged, strict=True)
+        ]
+
     def judge_all(self, doc: Document) -> tuple[str, list[Judgement]]:
         """The detected language and the full judgement per watch (for `explain`)."""
         item = self._prepare(doc)
@@ -110,7 +133,6 @@ class Classifier:
         sample = f"{doc.title}\n{doc.summary}"[:600]
         if len(sample) < 60 and doc.text:
             sample = f"{sample}\n{doc.text[:600]}"
-        lang, _conf = detect_language(sample, declared=_plausible(doc.lang))
         fields: dict[Field, Folded] = {}
         candidates: dict[Field, set[Pattern]] = {}
         cut: dict[Field, str] = {}
@@ -126,7 +148,7 @@ class Classifier:
             if end.endswith(".."):
                 cut[name] = folded.text[-_CUT_TAIL:]
         haystack = haystack_of(list(fields.items()))
-        return _Item(doc, lang, fields, candidates, haystack, cut)
+        return _Item(doc, (sample, _plausible(doc.lang)), fields, candidates, haystack, cut)
 
     def _pattern_hits(self, rule_or_ex: Rule | Exclusion, item: _Item) -> list[Hit]:
         out: list[Hit] = []
@@ -213,7 +235,8 @@ class Classifier:
 
     def _judge(self, watch: Watch, item: _Item) -> Judgement:
         j = Judgement(watch)
-        if not watch.accepts(item.lang, item.doc.source):
+        lang = item.lang if watch.languages else "und"  # no filter: no need to identify it
+        if not watch.accepts(lang, item.doc.source):
             j.skipped = f"filters exclude lang={item.lang} source={item.doc.source}"
             return j
         hits = [h for r in watch.rules for h in self._rule_hits(r, item)]
@@ -312,6 +335,15 @@ def _context_next_to(ctx: Query, hit: Hit, item: _Item) -> bool:
         elif mine and min(mine) - window <= there.pos <= max(mine) + window:
             return True
     return False
+
+
+def _identify(items: Sequence[_Item]) -> None:
+    """Identify the languages of these items in one batch (crawler.language.detect_languages)."""
+    todo = [i for i in items if i._lang is None]
+    for item, (lang, _confidence) in zip(
+        todo, detect_languages([i.sample for i in todo]), strict=True
+    ):
+        item._lang = lang
 
 
 def _acronym_shape(folded: Folded, m: re.Match[str], acronym: str) -> bool:

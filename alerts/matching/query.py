@@ -52,7 +52,7 @@ class Word:
 
     def occurs(self, stream: TokenStream) -> bool:
         if not self.prefix:
-            return self.text in stream.index
+            return stream.has(self.text)
         return stream.has_prefixed(self.text)
 
 

@@ -11,6 +11,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from alerts.matching.textnorm import Folded
 
@@ -38,8 +39,10 @@ def haystack_of(fields: Sequence[tuple[str, Folded]]) -> str:
     return "\n".join(f.text for _, f in fields).replace("'", "")
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """A tuple, not a dataclass: an item has hundreds and building them is most of a stream's
+    cost (a frozen dataclass takes three times as long to make)."""
+
     forms: tuple[str, ...]  # folded word; before an apostrophe suffix; after an elided article
     pos: int
     field: str
@@ -49,46 +52,89 @@ class Token:
 
 @dataclass
 class TokenStream:
-    """The words of an item, indexed by form, for evaluating queries."""
+    """The words of an item, indexed by form, for evaluating queries.
 
-    tokens: list[Token]
+    Most items match no query, and saying so needs only which words occur: the vocabulary
+    (one regex pass) answers `has` and `has_prefixed`. The tokens with their positions and
+    the index by form, several times dearer to build, are made the first time a phrase or a
+    NEAR needs them.
+    """
+
     folded: dict[str, Folded]
-    index: dict[str, list[int]] = field(default_factory=dict)
+    vocabulary: frozenset[str]
     haystack: str = ""
-    forms: list[str] = field(default_factory=list)  # sorted, for prefix look-ups
     # Answers already computed for this item, by query: the classifier asks the same context
     # and cue queries once per hit, and a page with many hits must not pay for each again.
     memo: dict[tuple[int, bool], object] = field(default_factory=dict)
+    _forms: list[str] | None = None
+    _tokens: list[Token] | None = None
+    _index: dict[str, list[int]] | None = None
+
+    @property
+    def forms(self) -> list[str]:
+        """The vocabulary sorted, for prefix look-ups."""
+        if self._forms is None:
+            self._forms = sorted(self.vocabulary)
+        return self._forms
+
+    @property
+    def tokens(self) -> list[Token]:
+        if self._tokens is None:
+            self._build_positions()
+            assert self._tokens is not None
+        return self._tokens
+
+    @property
+    def index(self) -> dict[str, list[int]]:
+        if self._index is None:
+            self._build_positions()
+            assert self._index is not None
+        return self._index
+
+    def has(self, form: str) -> bool:
+        return form in self.vocabulary
 
     def has_prefixed(self, prefix: str) -> bool:
         """Whether some token has a form starting with `prefix` (one binary search)."""
-        k = bisect_left(self.forms, prefix)
-        return k < len(self.forms) and self.forms[k].startswith(prefix)
+        forms = self.forms
+        k = bisect_left(forms, prefix)
+        return k < len(forms) and forms[k].startswith(prefix)
 
     def prefixed(self, prefix: str) -> list[int]:
         """Positions of tokens with a form starting with `prefix` (binary search)."""
         out: list[int] = []
-        k = bisect_left(self.forms, prefix)
-        while k < len(self.forms) and self.forms[k].startswith(prefix):
-            out.extend(self.index[self.forms[k]])
+        forms, index = self.forms, self.index
+        k = bisect_left(forms, prefix)
+        while k < len(forms) and forms[k].startswith(prefix):
+            out.extend(index[forms[k]])
             k += 1
         return sorted(set(out)) if len(out) > 1 else out
 
     @classmethod
     def build(cls, fields: Sequence[tuple[str, Folded]]) -> TokenStream:
+        vocabulary: set[str] = set()
+        for _name, folded in fields:
+            words = _TOKEN.findall(folded.text)
+            vocabulary.update(words)
+            for word in words:
+                if "'" in word:
+                    vocabulary.update(_forms(word))
+        vocabulary -= {w for w in vocabulary if "'" in w}
+        return cls(dict(fields), frozenset(vocabulary), haystack_of(fields))
+
+    def _build_positions(self) -> None:
         tokens: list[Token] = []
         pos = 0
-        for name, folded in fields:
+        for name, folded in self.folded.items():
             for m in _TOKEN.finditer(folded.text):
-                word = m.group()
-                tokens.append(Token(_forms(word), pos, name, m.start(), m.end()))
+                tokens.append(Token(_forms(m.group()), pos, name, m.start(), m.end()))
                 pos += 1
             pos += _FIELD_GAP
         index: dict[str, list[int]] = {}
         for i, tok in enumerate(tokens):
             for form in tok.forms:
                 index.setdefault(form, []).append(i)
-        return cls(tokens, dict(fields), index, haystack_of(fields), sorted(index))
+        self._tokens, self._index = tokens, index
 
 
 @dataclass(frozen=True)
