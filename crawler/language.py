@@ -15,9 +15,10 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from crawler.langbatch import BatchRanker
+if TYPE_CHECKING:
+    from crawler.langbatch import BatchRanker
 
 
 def _words(text: str) -> frozenset[str]:
@@ -178,6 +179,8 @@ def identifier() -> Any:
 
 @lru_cache(maxsize=1)
 def _batch_ranker() -> BatchRanker:
+    from crawler.langbatch import BatchRanker  # numpy, imported when first needed
+
     return BatchRanker(identifier(), _LATIN_LANGS | _CYRILLIC_LANGS | _ARABIC_LANGS)
 
 

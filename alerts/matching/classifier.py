@@ -37,6 +37,7 @@ class _Item:
     candidates: dict[Field, set[Pattern]]
     haystack: str = ""
     cut: dict[Field, str] = field(default_factory=dict)  # tails of fields ending in "..."
+    places: dict[int, dict[Field, list[int]]] = field(default_factory=dict)
     _stream: TokenStream | None = None
     _title_stream: TokenStream | None = None
     _lang: str | None = None
@@ -83,6 +84,13 @@ class Classifier:
         for anchor, pats in anchors.items():
             self._automaton.add_word(anchor, tuple(pats))
         self._empty = not anchors
+        # which rules or exclusions hold each phrase, and where (their order is the evidence's)
+        self._owners: dict[Pattern, list[tuple[int, int]]] = {}
+        for w in self.watches:
+            owners: list[Rule | Exclusion] = [*w.rules, *w.exclusions]
+            for owner in owners:
+                for i, p in enumerate(owner.patterns):
+                    self._owners.setdefault(p, []).append((id(owner), i))
         if not self._empty:
             self._automaton.make_automaton()
 
@@ -148,15 +156,22 @@ class Classifier:
             if end.endswith(".."):
                 cut[name] = folded.text[-_CUT_TAIL:]
         haystack = haystack_of(list(fields.items()))
-        return _Item(doc, (sample, _plausible(doc.lang)), fields, candidates, haystack, cut)
+        # per rule or exclusion, per field, where its candidate phrases sit in it: a rule with
+        # none (most rules, for most items) costs one dictionary look-up
+        places: dict[int, dict[Field, list[int]]] = {}
+        for name, found in candidates.items():
+            for p in found:
+                for owner, i in self._owners[p]:
+                    places.setdefault(owner, {}).setdefault(name, []).append(i)
+        item = _Item(doc, (sample, _plausible(doc.lang)), fields, candidates, haystack, cut)
+        item.places = places
+        return item
 
     def _pattern_hits(self, rule_or_ex: Rule | Exclusion, item: _Item) -> list[Hit]:
         out: list[Hit] = []
-        for fname, folded in item.fields.items():
-            found = item.candidates[fname]
-            if not found:
-                continue
-            for p in [p for p in rule_or_ex.patterns if p in found]:
+        for fname, places in item.places.get(id(rule_or_ex), {}).items():
+            folded = item.fields[fname]
+            for p in [rule_or_ex.patterns[i] for i in sorted(places)]:
                 for m in p.regex.finditer(folded.text):
                     if p.acronym and not _acronym_shape(folded, m, p.source):
                         continue
