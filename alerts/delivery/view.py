@@ -121,6 +121,7 @@ def human(dt: datetime) -> str:
 # or reorder what a reader sees ("moc.elgoog" shown as "google.com").
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 MAX_FIELD = 500  # characters of any one untrusted field (a title, a name, evidence)
+MAX_NOTE = 3000  # an operations notice explains a problem with figures: longer, still bounded
 
 
 def one_line(text: str, limit: int = MAX_FIELD) -> str:
@@ -246,7 +247,7 @@ def build_view(digest: Digest) -> DigestView:
         generated_iso=iso(digest.generated_at),
         window_human=human(digest.window_start) if digest.window_start else None,
         groups=groups,
-        notes=tuple(one_line(note) for note in digest.footer_notes if note.strip()),
+        notes=tuple(one_line(note, MAX_NOTE) for note in digest.footer_notes if note.strip()),
         total=n,
         core=len(core),
     )

@@ -83,9 +83,7 @@ def compile_phrase(
     if not parts:
         raise ValueError(f"phrase {phrase!r} has no letters or digits")
     if _SCRIPTLESS.search(phrase):
-        return Pattern(
-            rule, lang, phrase, _compile(re.escape("".join(parts))), max(parts, key=len)
-        )
+        return Pattern(rule, lang, phrase, _compile(re.escape("".join(parts))), max(parts, key=len))
     if acronym:
         body = _GAP.join(re.escape(p) for p in parts)
         rx = f"{_LEFT}({body})('?[^\\W\\d_]{{1,7}})?{_RIGHT}"
