@@ -40,6 +40,7 @@ def test_secret_files_are_read_only_when_asked_and_never_echoed(tmp_path: Path) 
 
 
 @pytest.mark.skipif(not LONG, reason="long variant: OTSWATCH_LONG_FAULTS=1 (.ci/run sets it)")
+@pytest.mark.timeout(600)  # a daemon start and two failing destinations, on a loaded machine
 def test_no_secret_in_any_output_of_a_failing_run(
     fake_server: FakeServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -73,8 +74,8 @@ def test_no_secret_in_any_output_of_a_failing_run(
             "OTSWATCH_HTTP_ADDR": address,
         }
         process = start(config, tmp_path, env)
-        wait_for(lambda: True if smtp.auth_failures and hook.received else None, 60)
-        health = wait_for(lambda: _get(f"http://{address}/health"), 30)
+        wait_for(lambda: True if smtp.auth_failures and hook.received else None, 240)
+        health = wait_for(lambda: _get(f"http://{address}/health"), 90)
         _code, _took, log = stop(process)
         outputs = {"daemon log": log, "/health": health}
         for command in ("status", "deliveries", "sources"):
