@@ -190,9 +190,10 @@ def test_an_edited_config_is_applied_without_a_restart(
     )
     process = start(config, tmp_path, {"OTSWATCH_HTTP_ADDR": f"127.0.0.1:{free_port()}"})
     try:
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 60  # a loaded machine starts the daemon slowly
         while "/one.xml" not in fake_server.paths() and time.monotonic() < deadline:
             time.sleep(0.2)
+        assert "/one.xml" in fake_server.paths(), "the daemon never polled"
         # a broken edit is refused and the daemon keeps the config it has
         (config / "sources.yaml").write_text("sources:\n  - {name: [unclosed\n", "utf-8")
         time.sleep(12)
