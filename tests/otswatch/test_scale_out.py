@@ -80,6 +80,12 @@ def test_daemon_and_worker_fetch_each_source_once(
     ):
         time.sleep(0.2)  # let the first process create the schema before the second opens it
     worker = _start("worker", config, tmp_path, redis_url, "worker")
+    deadline = time.monotonic() + 60  # a loaded machine can take many seconds to import
+    while (
+        "worker running" not in (tmp_path / "worker.log").read_text()
+        and time.monotonic() < deadline
+    ):
+        time.sleep(0.2)
     time.sleep(16)  # sources start 2 s apart in both processes: all four polls are due by then
     for process in (daemon, worker):
         process.send_signal(signal.SIGTERM)
