@@ -5,7 +5,8 @@ the classifier used to miss (short and old names, Kazakh 2021 Latin, Cyrillic/La
 affiliated bodies and organs, people, headline-led levels) and hard negatives (ECO, SCO, CSTO,
 C5+1, bilateral visits, Turkic culture with no OTS link, Ukrainian ОТГ, other "Turkish
 councils"), in the 13 languages of the domain brief. Round 1 was written before the rules were
-read; later rounds before they were run on them. `pytest -s` prints the tables.
+read; later rounds (2: new constructions, 3: adversarial negatives, 4: after all fixes)
+before they were run on them. `pytest -s` prints the tables.
 """
 
 from __future__ import annotations
