@@ -25,9 +25,9 @@ from otswatch.app import App, wire
 from otswatch.cli_common import CommandError, app_for, settings_for
 from otswatch.config import load_config
 from otswatch.cycle import CycleReport, run_once, site_options
-from otswatch.daemon import exit_if_stopped_while_starting, run_forever
 from otswatch.health import health_report
 from otswatch.problems import report_config_problems
+from otswatch.process import exit_if_stopped_while_starting, run_forever
 from otswatch.progress import progress
 from otswatch.status import ago, last_cycle, next_digests, probe_daemon
 

@@ -55,3 +55,14 @@ def test_readme_opens_with_the_two_commands_and_ci_calls_make_test() -> None:
     makefile = (REPO / "Makefile").read_text("utf-8")
     for target in ("run:", "test:", "demo:"):
         assert re.search(rf"^{target}", makefile, re.MULTILINE), target
+
+
+def test_no_module_is_over_400_lines() -> None:
+    """Split where there are two things inside (CONTRIBUTING.md); tests and benchmarks excepted."""
+    long = {
+        str(path.relative_to(REPO)): count
+        for room in ("crawler", "alerts", "otswatch")
+        for path in (REPO / room).rglob("*.py")
+        if (count := len(path.read_text("utf-8").splitlines())) > 400
+    }
+    assert long == {}, long
