@@ -29,7 +29,7 @@ def notify_socket(tmp_path: Path) -> Iterator[tuple[socket.socket, str]]:
     sock.close()
 
 
-def received(sock: socket.socket, until: str, timeout: float = 30.0) -> list[str]:
+def received(sock: socket.socket, until: str, timeout: float = 90.0) -> list[str]:
     """Datagrams until one contains `until` (or the timeout): what systemd would have read."""
     messages: list[str] = []
     deadline = time.monotonic() + timeout
