@@ -1,0 +1,273 @@
+"""The nodes of a parsed watch-list query and how each one is matched against an item.
+
+The parser (alerts.matching.query) builds these; the classifier only calls Query. Kept apart
+because the two change for different reasons: the syntax, and the speed of evaluation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from alerts.matching.tokens import Hit, Result, Token, TokenStream
+
+NO_MATCH = Result(False)
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    prefix: bool
+
+    def matches(self, tok: Token) -> bool:
+        if self.prefix:
+            return any(f.startswith(self.text) for f in tok.forms)
+        return self.text in tok.forms
+
+    def positions(self, stream: TokenStream) -> list[int]:
+        if not self.prefix:
+            return stream.index.get(self.text, [])
+        return stream.prefixed(self.text)
+
+    def occurs(self, stream: TokenStream) -> bool:
+        if not self.prefix:
+            return stream.has(self.text)
+        return stream.has_prefixed(self.text)
+
+
+class Node:
+    positional = False
+
+    def evaluate(self, stream: TokenStream) -> Result:
+        raise NotImplementedError
+
+    def test(self, stream: TokenStream) -> bool:
+        """Whether the node matches, without collecting every hit (short-circuits)."""
+        return self.evaluate(stream).matched
+
+    def literals(self) -> frozenset[str] | None:
+        """Strings of which at least one must occur in the folded text, or None if unknown."""
+        raise NotImplementedError
+
+    def required(self) -> tuple[frozenset[str], ...]:
+        """Groups of strings that must all be satisfied (one string of each group occurs in the
+        folded text): both sides of AND and NEAR, where `literals` keeps only one."""
+        lit = self.literals()
+        return () if lit is None else (lit,)
+
+    def keys(self) -> frozenset[str] | None:
+        """Whole words of which one must be in the item's vocabulary for the node to match, or
+        None when no such set is known (a prefix alone, NOT)."""
+        return None
+
+
+@dataclass(frozen=True)
+class Phrase(Node):
+    words: tuple[Word, ...]
+    positional = True
+
+    def test(self, stream: TokenStream) -> bool:
+        # most words of a big OR occur nowhere: one look-up per word settles it
+        for w in self.words:
+            if not (stream.has_prefixed(w.text) if w.prefix else w.text in stream.vocabulary):
+                return False
+        return len(self.words) == 1 or self.evaluate(stream).matched
+
+    def evaluate(self, stream: TokenStream) -> Result:
+        if not self.words[0].occurs(stream):  # before the positions, which cost more
+            return NO_MATCH
+        hits = []
+        toks = stream.tokens
+        for i in self.words[0].positions(stream):
+            j = i + len(self.words) - 1
+            if j >= len(toks) or toks[j].pos - toks[i].pos != len(self.words) - 1:
+                continue
+            if all(w.matches(toks[i + k]) for k, w in enumerate(self.words)):
+                hits.append(Hit(i, j))
+        return Result(bool(hits), tuple(hits))
+
+    def literals(self) -> frozenset[str]:
+        return frozenset({max((w.text for w in self.words), key=len)})
+
+    def keys(self) -> frozenset[str] | None:
+        whole = [w.text for w in self.words if not w.prefix]
+        return frozenset({max(whole, key=len)}) if whole else None
+
+
+def _plain_word(node: Node) -> str | None:
+    """The word, when the node is a phrase of one word that is not a prefix."""
+    if isinstance(node, Phrase) and len(node.words) == 1 and not node.words[0].prefix:
+        return node.words[0].text
+    return None
+
+
+def _prefix_word(node: Node) -> str | None:
+    """The prefix, when the node is a phrase of one prefix word (summit*)."""
+    if isinstance(node, Phrase) and len(node.words) == 1 and node.words[0].prefix:
+        return node.words[0].text
+    return None
+
+
+@dataclass(frozen=True)
+class Or(Node):
+    children: tuple[Node, ...]
+    # A big OR (summit OR саммит OR zirve OR "heads of state"...) is asked of every item, and
+    # mostly none of it occurs: the one-word children are one set intersection with the item's
+    # vocabulary, the prefixes one startswith per word, and the others are tested only when
+    # one of their key words (see Node.keys) occurs.
+    _words: frozenset[str] = field(init=False, repr=False, compare=False)
+    _prefixes: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _keyed: dict[str, tuple[Node, ...]] = field(init=False, repr=False, compare=False)
+    _key_words: frozenset[str] = field(init=False, repr=False, compare=False)
+    _loose: tuple[Node, ...] = field(init=False, repr=False, compare=False)
+    _keys: tuple[frozenset[str] | None, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        words: set[str] = set()
+        prefixes: list[str] = []
+        keyed: dict[str, list[Node]] = {}
+        loose: list[Node] = []
+        keys = tuple(c.keys() for c in self.children)
+        for child, key in zip(self.children, keys, strict=True):
+            plain, prefix = _plain_word(child), _prefix_word(child)
+            if plain is not None:
+                words.add(plain)
+            elif prefix is not None:
+                prefixes.append(prefix)
+            elif key is not None:
+                for word in key:
+                    keyed.setdefault(word, []).append(child)
+            else:
+                loose.append(child)
+        put = object.__setattr__
+        put(self, "_words", frozenset(words))
+        put(self, "_prefixes", tuple(prefixes))
+        put(self, "_keyed", {w: tuple(cs) for w, cs in keyed.items()})
+        put(self, "_key_words", frozenset(keyed))
+        put(self, "_loose", tuple(loose))
+        put(self, "_keys", keys)
+
+    @property
+    def positional(self) -> bool:  # type: ignore[override]
+        return all(c.positional for c in self.children)
+
+    def test(self, stream: TokenStream) -> bool:
+        vocabulary = stream.vocabulary
+        if not self._words.isdisjoint(vocabulary):
+            return True
+        # str.startswith takes all the prefixes at once: one call per word of the item
+        if self._prefixes and any(form.startswith(self._prefixes) for form in vocabulary):
+            return True
+        for word in self._key_words & vocabulary:
+            if any(c.test(stream) for c in self._keyed[word]):
+                return True
+        return any(c.test(stream) for c in self._loose)
+
+    def evaluate(self, stream: TokenStream) -> Result:
+        vocabulary = stream.vocabulary
+        hits: list[Hit] = []
+        matched = False
+        for child, key in zip(self.children, self._keys, strict=True):
+            if key is not None and key.isdisjoint(vocabulary):
+                continue
+            result = child.evaluate(stream)
+            matched = matched or result.matched
+            hits.extend(result.hits)
+        return Result(matched, tuple(hits))
+
+    def literals(self) -> frozenset[str] | None:
+        sets = [c.literals() for c in self.children]
+        if any(s is None for s in sets):
+            return None
+        return frozenset().union(*[s for s in sets if s is not None])
+
+    def keys(self) -> frozenset[str] | None:
+        if any(k is None for k in self._keys):
+            return None
+        return frozenset().union(*[k for k in self._keys if k is not None])
+
+
+@dataclass(frozen=True)
+class And(Node):
+    children: tuple[Node, ...]
+
+    def test(self, stream: TokenStream) -> bool:
+        return all(c.test(stream) for c in self.children)
+
+    def evaluate(self, stream: TokenStream) -> Result:
+        hits: list[Hit] = []
+        for c in self.children:
+            r = c.evaluate(stream)
+            if not r.matched:
+                return Result(False)
+            hits.extend(r.hits)
+        return Result(True, tuple(hits))
+
+    def literals(self) -> frozenset[str] | None:
+        sets = [s for s in (c.literals() for c in self.children) if s is not None]
+        return min(sets, key=_commonness) if sets else None
+
+    def required(self) -> tuple[frozenset[str], ...]:
+        return tuple(g for c in self.children for g in c.required())
+
+    def keys(self) -> frozenset[str] | None:
+        return _fewest(c.keys() for c in self.children)
+
+
+@dataclass(frozen=True)
+class Not(Node):
+    child: Node
+
+    def evaluate(self, stream: TokenStream) -> Result:
+        return Result(not self.child.test(stream))
+
+    def literals(self) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class Near(Node):
+    left: Node
+    right: Node
+    distance: int
+    positional = True
+
+    def evaluate(self, stream: TokenStream) -> Result:
+        toks = stream.tokens
+        found = []
+        lefts = self.left.evaluate(stream).hits
+        rights = self.right.evaluate(stream).hits if lefts else ()
+        for a in lefts:
+            for b in rights:
+                first, last = (a, b) if toks[a.first].pos <= toks[b.first].pos else (b, a)
+                gap = toks[last.first].pos - toks[first.last].pos
+                if gap <= self.distance:
+                    found.append(Hit(first.first, max(first.last, last.last)))
+        return Result(bool(found), tuple(found))
+
+    def test(self, stream: TokenStream) -> bool:
+        if not (self.left.test(stream) and self.right.test(stream)):
+            return False
+        return self.evaluate(stream).matched
+
+    def literals(self) -> frozenset[str] | None:
+        sets = [s for s in (self.left.literals(), self.right.literals()) if s is not None]
+        return min(sets, key=_commonness) if sets else None
+
+    def required(self) -> tuple[frozenset[str], ...]:
+        return self.left.required() + self.right.required()
+
+    def keys(self) -> frozenset[str] | None:
+        return _fewest((self.left.keys(), self.right.keys()))
+
+
+def _fewest(sets: Iterable[frozenset[str] | None]) -> frozenset[str] | None:
+    """Of requirements that must all hold, the one with the fewest words (likeliest to fail)."""
+    known = [s for s in sets if s is not None]
+    return min(known, key=len) if known else None
+
+
+def _commonness(literals: frozenset[str]) -> tuple[int, int]:
+    """Rank literal sets for the prefilter: short strings (峰, eco) occur in more texts than
+    long ones (devletleri), and every extra string is one more chance to pass."""
+    return (-min(len(x) for x in literals), len(literals)) if literals else (0, 0)
