@@ -20,7 +20,6 @@ from alerts.flagging.store import FlagStore
 from alerts.matching.classifier import Classifier
 from crawler.addresses import AllowList
 from crawler.fetch import FetchPolicy
-from crawler.leases import Leases, make_leases
 from crawler.store import ItemStore
 from otswatch import __version__
 from otswatch.config import AppConfig, ConfigProblem, load_config
@@ -64,10 +63,8 @@ class App:
     fetch_policy: FetchPolicy
     destinations: dict[str, Destination]
     routes: list[Route]
-    leases: Leases
     environ: Mapping[str, str] = field(default_factory=dict)  # where destinations find secrets
     allow_private_networks: bool = False
-    collect_only: bool = False  # `otswatch worker`: poll and store, never classify or send
     stopping: threading.Event = field(default_factory=threading.Event)
     notes: list[str] = field(default_factory=list)  # why a destination is switched off, etc.
     # what the environment makes of the config (a destination whose variable is unset...)
@@ -205,7 +202,6 @@ def build_app(
         fetch_policy=wiring.fetch_policy,
         destinations=wiring.destinations,
         routes=wiring.routes,
-        leases=make_leases(settings.redis_url),
         notes=wiring.notes,
         wiring_problems=wiring.problems,
         environ=environ,

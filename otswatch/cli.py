@@ -78,11 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--once", action="store_true", help="poll, classify and deliver once, then exit"
     )
     run.add_argument("--no-digest", action="store_true", help="with --once: instant alerts only")
-    add(
+    worker = add(
         "worker",
         cmd_worker,
-        "collection only: poll sources into the shared database",
-        "otswatch worker",
+        "run the polls the daemon publishes (needs OTSWATCH_BROKER_URL)",
+        "otswatch worker -c 8",
+    )
+    worker.add_argument(
+        "-c", "--concurrency", type=positive_int, default=4, help="pool processes (default: 4)"
     )
     demo = add(
         "demo",

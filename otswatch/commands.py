@@ -71,12 +71,13 @@ def _run_once(app: App, *, digest: bool) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    """Collection only: poll sources into the shared database; the main daemon alerts."""
+    """A Celery worker: runs the polls (and classification) the daemon publishes."""
+    from otswatch.queue.worker import run_worker  # Celery is imported only for this command
+
     exit_if_stopped_while_starting()
-    app = app_for(args)
-    app.collect_only = True
-    run_forever(app)
-    return 0
+    return run_worker(
+        app_for(args), concurrency=args.concurrency, loglevel="DEBUG" if args.verbose else "INFO"
+    )
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -259,4 +260,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  {reason}")
     for note in app.notes:
         print(f"  note: {note}")
+    from otswatch.queue.status import queue_status  # workers and queue, when a broker is set
+
+    for line in queue_status(app):
+        print(line)
     return 0

@@ -197,7 +197,7 @@ async def classify_and_alert(
 
 def alert_soon(app: App) -> None:
     """Items were stored: classify them and send what is due now, not at the next sweep."""
-    if app.collect_only or app.stopping.is_set():
+    if app.stopping.is_set():
         return
     app.instant.request(lambda: classify_and_alert(app), app.spawn)
 

@@ -2,6 +2,8 @@
 
 Each source reschedules itself from its own row (interval, publisher hints, back-off), the
 classifier sweeps new items every minute, and each route's digest runs on its cron in its zone.
+With OTSWATCH_BROKER_URL the daemon still keeps the clock, but publishes each due poll as a
+Celery task (otswatch.queue.dispatch) instead of running it; `otswatch worker`s run them.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import signal
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import partial
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from apscheduler.events import (
@@ -47,12 +50,14 @@ from otswatch.problems import report_config_problems
 from otswatch.web.application import build_web_app
 from otswatch.web.server import WebServer, serve
 
+if TYPE_CHECKING:
+    from otswatch.queue.dispatch import Dispatcher
+
 log = logging.getLogger(__name__)
 
 CONFIG_POLL = 10.0  # seconds between checks for edited config files
 STOP_GRACE = 4.0  # seconds given to running jobs after SIGTERM before they are cancelled
 CANCEL_GRACE = 1.5  # seconds for cancelled jobs to unwind
-LEASE_RETRY = timedelta(seconds=30)  # earliest retry of a source another process is polling
 READINESS_CHECK = 15.0  # seconds between looks for stalled jobs
 SWEEP_RUN = 300.0  # seconds a classification sweep or source check may take
 POLL_RUN_FACTOR = 10  # a feed poll (fetch, then enrichment of its items) in fetch timeouts
@@ -71,6 +76,7 @@ class Daemon:
         self._watchdog: asyncio.Task[None] | None = None
         self._jobwatch = JobWatch(app)
         self._listener: asyncio.Task[None] | None = None
+        self._dispatcher: Dispatcher | None = None  # set when polls run on a broker's workers
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -85,10 +91,16 @@ class Daemon:
         self._scheduler.add_listener(
             self._on_job_event, EVENT_JOB_SUBMITTED | EVENT_JOB_EXECUTED | EVENT_JOB_ERROR
         )
+        if self.app.settings.broker_url is not None:
+            from otswatch.queue.dispatch import Dispatcher  # needs Celery only in this mode
+
+            broker = self.app.settings.broker_url.get_secret_value()
+            self._dispatcher = Dispatcher.for_app(self.app, broker)
         self._schedule_all()
         self._scheduler.start()
         self._log_start()
-        if not self.app.collect_only and listens(self.app.settings.database):
+        # With a broker, what a worker stored is classified by the task that poll queued.
+        if self._dispatcher is None and listens(self.app.settings.database):
             self._listener = loop.create_task(
                 listen_for_items(self.app.settings.database, lambda: alert_soon(self.app))
             )
@@ -125,6 +137,8 @@ class Daemon:
             self._schedule_poll(
                 source, next_start(source, stored.next_poll if stored else None, index)
             )
+        if self._dispatcher is not None:
+            self.app.spawn(self._dispatcher.run(self.stopping))
         self._scheduler.add_job(
             self._tracked(self._watch_config),
             IntervalTrigger(seconds=CONFIG_POLL),
@@ -141,8 +155,6 @@ class Daemon:
         )
         self.app.readiness.expect("watch-config", every=CONFIG_POLL, longest_run=CONFIG_POLL)
         self.app.readiness.expect("job-watch", every=READINESS_CHECK, longest_run=30.0)
-        if self.app.collect_only:  # a worker: the main daemon classifies, alerts and digests
-            return
         self._scheduler.add_job(
             self._tracked(lambda: classify_and_alert(self.app)),
             IntervalTrigger(seconds=self.app.config.settings.classify_every),
@@ -169,8 +181,6 @@ class Daemon:
         for job in self._scheduler.get_jobs():
             if job.id.startswith("digest:"):
                 job.remove()
-        if self.app.collect_only:
-            return
         for route in self.app.routes:
             if route.digest is None or not route.destinations:
                 continue
@@ -252,6 +262,8 @@ class Daemon:
 
     def _schedule_poll(self, source: Source, when: datetime) -> None:
         assert self._scheduler is not None
+        if self._dispatcher is not None:  # the dispatcher reads due times from the rows
+            return
         settings = self.app.config.settings
         longest = (
             settings.crawl_timeout
@@ -271,15 +283,10 @@ class Daemon:
         assert self._fetcher is not None
         when = now_utc() + source.interval
         try:
-            if self.app.leases.acquire(source.name, source.interval * 0.9):
-                report = await poll(self.app, self._fetcher, source, self._parsing)
-                when = report.next_poll_at or when
-                if report.items_new:
-                    alert_soon(self.app)
-            else:  # another process holds this source's lease: follow the shared schedule
-                stored = self.app.items.feed_state(source.name).next_poll_at
-                when = max(stored, now_utc() + LEASE_RETRY) if stored else when
-                log.debug("source %s: polled by another process", source.name)
+            report = await poll(self.app, self._fetcher, source, self._parsing)
+            when = report.next_poll_at or when
+            if report.items_new:
+                alert_soon(self.app)
         finally:
             current = next((s for s in self.app.config.sources if s.name == source.name), None)
             if not self.stopping.is_set() and current is not None and current.enabled:
@@ -322,7 +329,7 @@ class Daemon:
         app = self.app
         log.info(
             "otswatch %s: %d sources, %d watches, destinations: %s, database %s",
-            "worker running (collection only)" if app.collect_only else "running",
+            "running, polls published to the broker" if self._dispatcher else "running",
             len([s for s in app.config.sources if s.enabled]),
             len(app.config.watches),
             ", ".join(app.destinations) or "none",
@@ -357,6 +364,8 @@ class Daemon:
             await self._fetcher.aclose()
         if self._parsing is not None:
             self._parsing.close()
+        if self._dispatcher is not None:
+            self._dispatcher.close()
         self.app.engine.dispose()
         log.info("otswatch stopped")
 

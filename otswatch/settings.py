@@ -24,7 +24,8 @@ class Settings(BaseModel):
     http_addr: str = "127.0.0.1:8480"
     # The address the outside world reaches the HTTP endpoint at; WebSub push is on when set.
     public_url: str | None = None
-    redis_url: str | None = None
+    # amqp://user:password@host:5672//: polls run as Celery tasks on `otswatch worker`s.
+    broker_url: SecretStr | None = None
     log_level: str = "INFO"
 
     @field_validator("email_to", mode="before")

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from tests.fakes.http import FakeServer
+
+if TYPE_CHECKING:
+    from tests.fakes.rabbitmq import PrivateNode
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -58,16 +63,40 @@ def shared_dir() -> Path:
     return SHARED
 
 
-@pytest.fixture
-def redis_url() -> str:
-    """Redis on 127.0.0.1:6379. Required in CI (fails there), skipped elsewhere."""
-    import redis
+def _require_rabbitmq() -> None:
+    """RabbitMQ on 127.0.0.1:5672 and rabbitmqctl. Required in CI (fails there), else skipped."""
+    from tests.fakes.rabbitmq import reachable
 
-    url = os.environ.get("OTSWATCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except (redis.RedisError, OSError) as exc:
+    problem = None
+    if shutil.which("rabbitmqctl") is None:
+        problem = "rabbitmqctl is not installed"
+    elif not reachable("127.0.0.1", 5672):
+        problem = "RabbitMQ is not listening on 127.0.0.1:5672"
+    if problem:
         if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis is required in CI and not reachable: {exc}")
-        pytest.skip(f"Redis not reachable: {exc}")
-    return url
+            pytest.fail(f"RabbitMQ is required in CI: {problem}")
+        pytest.skip(problem)
+
+
+@pytest.fixture
+def broker_url() -> Iterator[str]:
+    """An AMQP URL to a fresh vhost of its own on the machine's RabbitMQ."""
+    from tests.fakes.rabbitmq import Vhost
+
+    _require_rabbitmq()
+    with Vhost() as vhost:
+        yield vhost.url
+
+
+@pytest.fixture
+def private_broker() -> Iterator[PrivateNode]:
+    """A RabbitMQ node of the test's own, which it may stop and start (see fakes/rabbitmq)."""
+    from tests.fakes.rabbitmq import PrivateNode
+
+    _require_rabbitmq()
+    node = PrivateNode()
+    node.start()
+    try:
+        yield node
+    finally:
+        node.dispose()

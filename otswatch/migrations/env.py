@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 import alerts.delivery.schema  # noqa: F401  (registers the alerting tables on the shared metadata)
+import otswatch.queue.schema  # noqa: F401  (registers poll_runs)
 from crawler.schema import metadata
 from crawler.store import make_engine
 

@@ -1,0 +1,128 @@
+"""The tasks a worker runs: one poll of one source, and a classification pass.
+
+They call the very functions the one-process daemon calls (`otswatch.cycle.poll` and
+`classify_and_alert`); what is added here is only what a queue needs: the idempotency check
+on poll_runs, the per-host lock, and a classification task when a poll stored something new.
+Each pool process keeps its own App, event loop and HTTP client, made after the fork.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from celery import Celery, Task
+
+from crawler.fetch import Fetcher
+from crawler.store import now_utc
+from crawler.types import Source
+from otswatch.app import App, reload_app
+from otswatch.cycle import classify_and_alert, poll
+from otswatch.queue.celery_app import CLASSIFY_TASK, POLL_TASK
+from otswatch.queue.politeness import CLASSIFY_LOCK, AdvisoryLocks
+from otswatch.queue.runs import Due, PollRuns, Start
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+HOST_WAIT = 2.0  # seconds a task waits for a busy host (feed polls take milliseconds)
+HOST_RETRY = 5.0  # then it is retried this much later, freeing the slot for another host
+CLASSIFY_RETRY = 2.0  # another worker is classifying: run again after it, nothing waits long
+
+
+@dataclass
+class WorkerContext:
+    """One pool process's long-lived parts (an engine and HTTP client are not fork-safe)."""
+
+    app: App
+    locks: AdvisoryLocks
+    runs: PollRuns
+    loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.new_event_loop)
+    _fetcher: Fetcher | None = None
+
+    def run(self, work: Coroutine[Any, Any, T]) -> T:
+        return self.loop.run_until_complete(work)
+
+    @property
+    def fetcher(self) -> Fetcher:
+        if self._fetcher is not None and self._fetcher.policy != self.app.fetch_policy:
+            self.run(self._fetcher.aclose())  # the config changed the fetch policy
+            self._fetcher = None
+        if self._fetcher is None:
+            self._fetcher = Fetcher(self.app.fetch_policy)
+        return self._fetcher
+
+    def source(self, name: str) -> Source | None:
+        """The source as configured now; the config is re-read once for a name not known yet."""
+        for attempt in range(2):
+            found = next((s for s in self.app.config.sources if s.name == name), None)
+            if found is not None or attempt:
+                return found
+            reload_app(self.app)
+        return None
+
+
+_context: WorkerContext | None = None
+
+
+def set_context(context: WorkerContext | None) -> None:
+    global _context
+    _context = context
+
+
+def context() -> WorkerContext:
+    if _context is None:
+        raise RuntimeError("worker context not set: tasks run inside `otswatch worker`")
+    return _context
+
+
+def register_tasks(celery: Celery) -> None:
+    @celery.task(bind=True, name=POLL_TASK, max_retries=None)  # type: ignore[untyped-decorator]
+    def poll_source(self: Task[Any, Any], source_name: str, due_at: str) -> str:
+        return run_poll(self, source_name, datetime.fromisoformat(due_at))
+
+    @celery.task(bind=True, name=CLASSIFY_TASK, max_retries=None)  # type: ignore[untyped-decorator]
+    def classify(self: Task[Any, Any]) -> str:
+        ctx = context()
+        with ctx.locks.holding(CLASSIFY_LOCK, "classify") as held:
+            if not held:
+                raise self.retry(countdown=CLASSIFY_RETRY)
+            if not ctx.app.flags.unclassified(limit=1):  # a pass before this one took them
+                return "nothing waiting"
+            report, outcomes = ctx.run(classify_and_alert(ctx.app))
+        return f"classified {report.items}, {report.flags} flags, {len(outcomes)} deliveries"
+
+
+def run_poll(task: Task[Any, Any], source_name: str, due_at: datetime) -> str:
+    ctx = context()
+    due = Due(source_name, due_at)
+    worker = str(task.request.hostname or "worker")
+    source = ctx.source(source_name)
+    if source is None or not source.enabled:
+        ctx.runs.start(due, worker, now_utc())
+        ctx.runs.finish(due, 0, now_utc(), error="source no longer configured or disabled")
+        return f"{source_name}: no longer configured"
+    with ctx.locks.host(source.url, wait=HOST_WAIT) as held:
+        if not held:  # another worker is fetching this host: politeness first
+            raise task.retry(countdown=HOST_RETRY)
+        if ctx.runs.start(due, worker, now_utc()) is Start.ALREADY_DONE:
+            log.info(
+                "source %s: poll due %s already done (redelivered or published twice); "
+                "nothing stored again",
+                source_name,
+                due_at.isoformat(),
+            )
+            return f"{source_name}: already done"
+        try:
+            report = ctx.run(poll(ctx.app, ctx.fetcher, source))
+        except Exception as exc:  # the task itself failed: recorded, and the daemon republishes
+            ctx.runs.fail(due, f"{type(exc).__name__}: {exc}", now_utc())
+            raise
+        ctx.runs.finish(due, report.items_new, now_utc(), error=report.error)
+    if report.items_new:
+        task.app.send_task(CLASSIFY_TASK)
+    return f"{source_name}: {report.items_new} new"
