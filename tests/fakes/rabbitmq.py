@@ -92,12 +92,13 @@ class PrivateNode:
         else:
             command = ["/bin/sh", "-c", script]
         subprocess.run(command, check=True, timeout=CTL_TIMEOUT)
-        ctl("await_startup", "--timeout", "60", node=self.node)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # the node registers with epmd a moment after
         while not reachable("127.0.0.1", self.port):
             if time.monotonic() > deadline:
-                raise RuntimeError(f"private RabbitMQ node {self.node} does not listen")
+                log = "\n".join(p.read_text()[-2000:] for p in (self.dir / "log").glob("*.log"))
+                raise RuntimeError(f"private RabbitMQ node {self.node} does not listen:\n{log}")
             time.sleep(0.2)
+        ctl("await_startup", "--timeout", "60", node=self.node)
 
     def stop(self) -> None:
         ctl("stop", node=self.node)

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from crawler.store import now_utc
-from crawler.types import Source
 from otswatch.app import build_app
 from otswatch.queue.broker import queue_depths
 from otswatch.queue.celery_app import POLL_QUEUE, make_celery
@@ -74,7 +73,7 @@ def test_unpublished_failed_and_stale_runs_are_published_again(
     assert len(runs.to_republish(now, stale, fresh)) == 3  # never accepted by a broker
     runs.mark_published(dues, now)
     assert runs.to_republish(now, stale, fresh) == []
-    a, b, c = sorted(dues, key=lambda d: d.source)
+    a, b, _c = sorted(dues, key=lambda d: d.source)
     runs.start(a, "w", now)
     runs.fail(a, "OperationalError: database went away", now)
     runs.start(b, "w", now)

@@ -1,0 +1,161 @@
+"""Rounds of polls on Celery workers: `python benchmarks/bench_scale_out.py [--feeds 1000]`.
+
+Each round is one cold pass (every item new) over a local farm of feeds spread over 100
+loopback hosts: a fresh PostgreSQL database and RabbitMQ vhost, N `otswatch worker`s started
+and ready, then the daemon, which publishes every due poll at its first tick. Wall time runs
+from the first publish to the last finish (poll_runs); CPU is what the worker processes used
+(user + system, from /proc); items/s is items stored over wall time.
+
+Two kinds of round, as issue 14 asks:
+- cold, no added latency (CPU bound): 1, 2 and 4 workers of 1 pool process each, so one
+  worker is one core's worth and the machine's 2 cores bound the gain;
+- I/O bound, 200 ms added to every answer: 1, 2 and 4 workers of the same pool size each.
+Needs RabbitMQ (rabbitmqctl) and PostgreSQL on 127.0.0.1, as the tests do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from otswatch.db import open_database  # noqa: E402
+from tests.fakes.config import feed_source, write_config  # noqa: E402
+from tests.fakes.farm import Farm  # noqa: E402
+from tests.fakes.rabbitmq import Vhost  # noqa: E402
+from tests.otswatch.scale import Cluster, wait_for  # noqa: E402
+
+ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Round:
+    label: str
+    workers: int
+    processes: int
+    wall: float
+    cpu: float
+    items: int
+    fetches: int
+
+    def line(self) -> str:
+        return (
+            f"{self.label:<22} {self.workers} x {self.processes} proc  wall {self.wall:7.1f} s  "
+            f"worker CPU {self.cpu:7.1f} s  {self.items / self.wall:7.1f} items/s  "
+            f"{self.fetches / self.wall:6.1f} polls/s"
+        )
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process and every live descendant."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / TICKS
+        todo += children.get(current, [])
+    return total
+
+
+def one_round(label: str, feeds: int, workers: int, processes: int, latency: float) -> Round:
+    name = f"otswatch_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    database = ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    tmp = Path(tempfile.mkdtemp(prefix="otswatch-bench-"))
+    try:
+        with Vhost() as vhost, Farm(feeds=feeds, hosts=100, latency=latency) as farm:
+            sources = "sources:\n" + "".join(
+                feed_source(s.name, s.url, interval="6h") for s in farm.specs
+            )
+            config = write_config(
+                tmp / "config",
+                sources=sources,
+                settings="allow_private_networks: true\nfetch_timeout: 10s\n",
+            )
+            cluster = Cluster(tmp, config, database, vhost.url)
+            try:
+                open_database(database).dispose()  # the schema first, then workers, then the clock
+                names = [f"worker-{n}" for n in range(workers)]
+                for worker in names:
+                    cluster.start(worker, "worker", "--concurrency", str(processes))
+                for worker in names:
+                    cluster.wait_log(worker, "ready", timeout=120)
+                before = sum(tree_cpu(cluster.processes[w].pid) for w in names)
+                cluster.start("daemon", "run")
+                wait_for(
+                    lambda: (
+                        cluster.query("SELECT count(*) FROM poll_runs WHERE state = 'done'")[0][0]
+                        == feeds
+                    ),
+                    3600,
+                    "the round to finish",
+                    cluster,
+                )
+                cpu = sum(tree_cpu(cluster.processes[w].pid) for w in names) - before
+                [(wall, items)] = cluster.query(
+                    "SELECT EXTRACT(EPOCH FROM max(finished_at) - min(published_at)), "
+                    "(SELECT count(*) FROM items) FROM poll_runs"
+                )
+            finally:
+                cluster.stop_all()
+            fetches = sum(farm.feed_hits().values())
+        return Round(label, workers, processes, float(wall), cpu, int(items), fetches)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--feeds", type=int, default=1000)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--io-processes", type=int, default=2, help="pool size, I/O rounds")
+    parser.add_argument("--only", choices=["cold", "io"], help="one kind of round only")
+    args = parser.parse_args()
+    results: list[Round] = []
+    kinds = [("cold", 0.0, 1), ("io 200 ms", 0.2, args.io_processes)]
+    for label, latency, processes in kinds:
+        if args.only and not label.startswith(args.only):
+            continue
+        for workers in args.workers:
+            started = time.monotonic()
+            result = one_round(label, args.feeds, workers, processes, latency)
+            results.append(result)
+            print(result.line(), f"(round with setup {time.monotonic() - started:.0f} s)")
+            sys.stdout.flush()
+    for label in {r.label for r in results}:
+        rounds = [r for r in results if r.label == label]
+        base = next((r for r in rounds if r.workers == 1), None)
+        if base is None:
+            continue
+        for r in rounds:
+            print(f"{label}: {r.workers} workers {base.wall / r.wall:.2f}x faster than 1")
+
+
+if __name__ == "__main__":
+    main()
