@@ -48,13 +48,33 @@ class Round:
     cpu: float
     items: int
     fetches: int
+    postgres_cpu: float  # the backends serving this round's database
+    broker_cpu: float  # RabbitMQ's beam process (shared with the machine: an upper bound)
+    daemon_cpu: float
 
     def line(self) -> str:
         return (
             f"{self.label:<22} {self.workers} x {self.processes} proc  wall {self.wall:7.1f} s  "
             f"worker CPU {self.cpu:7.1f} s  {self.items / self.wall:7.1f} items/s  "
-            f"{self.fetches / self.wall:6.1f} polls/s"
+            f"{self.fetches / self.wall:6.1f} polls/s  | per poll: worker "
+            f"{1000 * self.cpu / self.fetches:5.1f} ms, PostgreSQL "
+            f"{1000 * self.postgres_cpu / self.fetches:5.1f} ms, broker "
+            f"{1000 * self.broker_cpu / self.fetches:5.1f} ms, daemon "
+            f"{1000 * self.daemon_cpu / self.fetches:5.1f} ms CPU"
         )
+
+
+def beam_pid() -> int | None:
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "beam.smp" and b"rabbit@" in (
+                    entry / "cmdline"
+                ).read_bytes():
+                    return int(entry.name)
+            except OSError:
+                continue
+    return None
 
 
 def tree_cpu(pid: int) -> float:
@@ -105,7 +125,11 @@ def one_round(label: str, feeds: int, workers: int, processes: int, latency: flo
                 for worker in names:
                     cluster.wait_log(worker, "ready", timeout=120)
                 before = sum(tree_cpu(cluster.processes[w].pid) for w in names)
+                beam = beam_pid()
+                beam_before = tree_cpu(beam) if beam else 0.0
                 cluster.start("daemon", "run")
+                cluster.wait_log("daemon", "otswatch running", timeout=120)
+                daemon_before = tree_cpu(cluster.processes["daemon"].pid)  # after its start-up
                 wait_for(
                     lambda: (
                         cluster.query("SELECT count(*) FROM poll_runs WHERE state = 'done'")[0][0]
@@ -116,6 +140,12 @@ def one_round(label: str, feeds: int, workers: int, processes: int, latency: flo
                     cluster,
                 )
                 cpu = sum(tree_cpu(cluster.processes[w].pid) for w in names) - before
+                broker_cpu = (tree_cpu(beam) - beam_before) if beam else 0.0
+                daemon_cpu = tree_cpu(cluster.processes["daemon"].pid) - daemon_before
+                backends = cluster.query(
+                    f"SELECT pid FROM pg_stat_activity WHERE datname = '{name}'"
+                )
+                postgres_cpu = sum(tree_cpu(int(pid)) for (pid,) in backends)
                 [(wall, items)] = cluster.query(
                     "SELECT EXTRACT(EPOCH FROM max(finished_at) - min(published_at)), "
                     "(SELECT count(*) FROM items) FROM poll_runs"
@@ -123,7 +153,10 @@ def one_round(label: str, feeds: int, workers: int, processes: int, latency: flo
             finally:
                 cluster.stop_all()
             fetches = sum(farm.feed_hits().values())
-        return Round(label, workers, processes, float(wall), cpu, int(items), fetches)
+        return Round(
+            label, workers, processes, float(wall), cpu, int(items), fetches,
+            postgres_cpu, broker_cpu, daemon_cpu,
+        )  # fmt: skip
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
