@@ -149,4 +149,8 @@ def exposition(app: App) -> bytes:
     """The text a Prometheus scrape gets: this process's events and the store's state."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_StoreState(app))
+    if app.settings.broker_url is not None:  # workers and queue, read from broker and database
+        from otswatch.queue.metrics import QueueState
+
+        registry.register(QueueState(app))
     return generate_latest(EVENTS) + generate_latest(registry)

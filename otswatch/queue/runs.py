@@ -13,6 +13,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import Any
 
 from sqlalchemy import Engine, and_, bindparam, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -207,6 +208,16 @@ class PollRuns:
             )
 
     # -- for /metrics and `otswatch status` ------------------------------------------------
+    def latencies(self, window: timedelta) -> tuple[list[float], list[float]]:
+        """(wait, run) seconds of the polls finished in the window."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(poll_runs.c.published_at, poll_runs.c.started_at, poll_runs.c.finished_at)
+                .where(poll_runs.c.finished_at >= now_utc() - window)
+                .where(poll_runs.c.state == "done", poll_runs.c.started_at.is_not(None))
+            ).all()
+        return _latencies(rows)
+
     def stats(self, window: timedelta = timedelta(minutes=15)) -> RunStats:
         since = now_utc() - window
         with self.engine.connect() as conn:
@@ -227,12 +238,7 @@ class PollRuns:
                 ).where(poll_runs.c.finished_at >= since)
             ).all()
         done = [r for r in recent if r.state == "done" and r.started_at]
-        waits = [
-            max(0.0, (r.started_at - r.published_at).total_seconds())
-            for r in done
-            if r.published_at
-        ]
-        runs = [max(0.0, (r.finished_at - r.started_at).total_seconds()) for r in done]
+        waits, runs = _latencies(done)
         workers: dict[str, tuple[int, datetime]] = {}
         for r in done:
             count, last = workers.get(r.worker, (0, r.finished_at))
@@ -248,3 +254,11 @@ class PollRuns:
             max_run=max(runs, default=0.0),
             workers=workers,
         )
+
+
+def _latencies(rows: Sequence[Any]) -> tuple[list[float], list[float]]:
+    waits = [
+        max(0.0, (r.started_at - r.published_at).total_seconds()) for r in rows if r.published_at
+    ]
+    runs = [max(0.0, (r.finished_at - r.started_at).total_seconds()) for r in rows]
+    return waits, runs

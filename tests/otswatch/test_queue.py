@@ -12,6 +12,7 @@ import pytest
 
 from crawler.store import now_utc
 from otswatch.app import build_app
+from otswatch.metrics import exposition
 from otswatch.queue.broker import queue_depths
 from otswatch.queue.celery_app import POLL_QUEUE, make_celery
 from otswatch.queue.dispatch import Dispatcher
@@ -143,6 +144,10 @@ def test_polls_wait_while_the_broker_is_away_and_go_out_when_it_is_back(
     depths = {d.queue: d.ready for d in queue_depths(back.celery)}
     assert depths[POLL_QUEUE] == 3
     back.close()
+    scraped = exposition(app_for(tmp_path / "again", postgres_url, broker_url)).decode()
+    assert 'otswatch_queue_messages{queue="otswatch.polls"} 3.0' in scraped
+    assert 'otswatch_poll_runs{state="queued"} 3.0' in scraped
+    assert "otswatch_broker_up 1.0" in scraped and "otswatch_poll_wait_seconds_bucket" in scraped
 
 
 def test_worker_without_a_broker_says_what_is_missing(tmp_path: Path) -> None:
