@@ -93,6 +93,9 @@ class Daemon:
         )
         if self.app.settings.broker_url is not None:
             from otswatch.queue.dispatch import Dispatcher  # needs Celery only in this mode
+            from otswatch.queue.metrics import QueueState
+
+            metrics.add_state(QueueState)  # queue depth, poll latency, workers in /metrics
 
             broker = self.app.settings.broker_url.get_secret_value()
             self._dispatcher = Dispatcher.for_app(self.app, broker)

@@ -8,7 +8,7 @@ a restart loses nothing. prometheus-client writes the exposition format and the 
 from __future__ import annotations
 
 import platform
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily, Metric
@@ -145,12 +145,19 @@ def _per_source(name: str, documentation: str, values: Sequence[tuple[str, float
     return family
 
 
+_STATE_PLUGINS: list[Callable[[App], Collector]] = []
+
+
+def add_state(make: Callable[[App], Collector]) -> None:
+    """A part that is switched on (the queue, with a broker) adds its own state gauges."""
+    if make not in _STATE_PLUGINS:
+        _STATE_PLUGINS.append(make)
+
+
 def exposition(app: App) -> bytes:
     """The text a Prometheus scrape gets: this process's events and the store's state."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_StoreState(app))
-    if app.settings.broker_url is not None:  # workers and queue, read from broker and database
-        from otswatch.queue.metrics import QueueState
-
-        registry.register(QueueState(app))
+    for make in _STATE_PLUGINS:
+        registry.register(make(app))
     return generate_latest(EVENTS) + generate_latest(registry)

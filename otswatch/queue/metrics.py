@@ -33,7 +33,8 @@ class QueueState(Collector):
         self.app = app
 
     def collect(self) -> Iterable[Metric]:
-        assert self.app.settings.broker_url is not None
+        if self.app.settings.broker_url is None:  # one process: no queue to tell about
+            return
         up = GaugeMetricFamily("otswatch_broker_up", "1 when the broker answered this scrape.")
         ready = GaugeMetricFamily(
             "otswatch_queue_messages", "Messages waiting for a worker.", labels=["queue"]

@@ -12,10 +12,11 @@ import pytest
 
 from crawler.store import now_utc
 from otswatch.app import build_app
-from otswatch.metrics import exposition
+from otswatch.metrics import add_state, exposition
 from otswatch.queue.broker import queue_depths
 from otswatch.queue.celery_app import POLL_QUEUE, make_celery
 from otswatch.queue.dispatch import Dispatcher
+from otswatch.queue.metrics import QueueState
 from otswatch.queue.politeness import AdvisoryLocks
 from otswatch.queue.runs import FAILED_RETRY, Due, PollRuns, Start
 from otswatch.queue.schema import FIRST_POLL
@@ -144,6 +145,7 @@ def test_polls_wait_while_the_broker_is_away_and_go_out_when_it_is_back(
     depths = {d.queue: d.ready for d in queue_depths(back.celery)}
     assert depths[POLL_QUEUE] == 3
     back.close()
+    add_state(QueueState)  # as the daemon does in broker mode
     scraped = exposition(app_for(tmp_path / "again", postgres_url, broker_url)).decode()
     assert 'otswatch_queue_messages{queue="otswatch.polls"} 3.0' in scraped
     assert 'otswatch_poll_runs{state="queued"} 3.0' in scraped
