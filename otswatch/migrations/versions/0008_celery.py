@@ -1,7 +1,7 @@
 """poll_runs: the idempotency key of a poll task, per (source, due time)
 
 Revision ID: 0008_celery
-Revises: 0010_feedback
+Revises: 0004_site_crawls
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import crawler.schema
 
 revision: str = "0008_celery"
-down_revision: str | None = "0010_feedback"
+down_revision: str | None = "0004_site_crawls"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
