@@ -42,7 +42,7 @@ def test_a_broker_restart_under_load_loses_nothing_and_repeats_nothing(
         cluster = Cluster(tmp_path, config, postgres_url, private_broker.url)
         try:
             cluster.start("daemon", "run")
-            cluster.wait_log("daemon", "otswatch running")
+            cluster.wait_log("daemon", "otswatch running", timeout=120)
             cluster.start("worker", "worker", "--concurrency", "2")
 
             def done() -> int:

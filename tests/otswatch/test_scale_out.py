@@ -57,18 +57,18 @@ def test_two_workers_do_every_poll_once_and_survive_a_killed_worker(
             )
             try:
                 cluster.start("daemon", "run")
-                cluster.wait_log("daemon", "otswatch running")
+                cluster.wait_log("daemon", "otswatch running", timeout=120)
                 for name in ("worker-a", "worker-b"):
                     cluster.start(name, "worker", "--concurrency", "2")
                 for name in ("worker-a", "worker-b"):
-                    cluster.wait_log(name, "ready", timeout=60)
+                    cluster.wait_log(name, "ready", timeout=180)
 
                 # the site is published first (sites before feeds); kill whoever crawls it
                 def crawl_under_way() -> bool:
                     hits = farm.site_hits()
                     return sum(hits.get(a.path, 0) for a in articles) >= 3
 
-                wait_for(crawl_under_way, 60, "the site crawl to be under way", cluster)
+                wait_for(crawl_under_way, 180, "the site crawl to be under way", cluster)
                 [(holder,)] = cluster.query(
                     "SELECT worker FROM poll_runs WHERE source = 'caspian-ledger'"
                 )
@@ -89,7 +89,7 @@ def test_two_workers_do_every_poll_once_and_survive_a_killed_worker(
                             "WHERE c.item_id IS NULL LIMIT 1"
                         )
                     ),
-                    30,
+                    90,
                     "every stored item to be classified",
                     cluster,
                 )
@@ -98,7 +98,7 @@ def test_two_workers_do_every_poll_once_and_survive_a_killed_worker(
                         not cluster.query("SELECT 1 FROM deliveries WHERE status <> 'sent' LIMIT 1")
                         and bool(cluster.query("SELECT 1 FROM deliveries LIMIT 1"))
                     ),
-                    30,
+                    90,
                     "the instant alerts to be sent",
                     cluster,
                 )
