@@ -159,7 +159,9 @@ async def refresh_feed(
             next_poll_at=next_poll,
             hub=hub,
             topic=topic,
-            found_nothing=not feed.entries,
+            # `feed` comes back without its entries (the items carry them): count them instead,
+            # or every poll would look empty and start a full source check
+            found_nothing=parsed.entries == 0,
         )
     except CrawlerError as exc:
         return _failed(source, store, exc)
