@@ -65,7 +65,10 @@ def test_canonical_url_never_raises_on_garbage(text: str) -> None:
 @given(st.text(max_size=300))
 def test_folding_is_stable_and_maps_back_into_the_original(text: str) -> None:
     folded = normalize(text)
-    assert fold(folded.text) == fold(fold(text))  # folding twice changes nothing more
+    # normalizing twice changes nothing more (normalize also joins Uzbek oʻ/gʻ, which the plain
+    # `fold` of patterns does not: fold_pattern does, so text and patterns agree)
+    assert normalize(folded.text).text == folded.text
+    assert fold(fold(text)) == fold(text)
     for start in range(0, len(folded.text), 7):
         a, b = folded.original_span(start, min(start + 5, len(folded.text)))
         assert 0 <= a <= b <= len(text)
