@@ -113,6 +113,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
                 now=now_utc(),
                 title=f"Preview of route {route.name}",
                 footer_notes=footer_notes(app),
+                language=route.language,
             )
             print(render_text(digest))
         return 0

@@ -104,6 +104,7 @@ def make_digest(
     footer_notes: Sequence[str] = (),
     identity: str | None = None,
     links_base: str | None = None,
+    language: str = "en",
 ) -> Digest:
     assert kind in ("instant", "digest")
     return Digest(
@@ -115,4 +116,5 @@ def make_digest(
         footer_notes=tuple(footer_notes),
         identity=identity,
         links_base=links_base.rstrip("/") if links_base else None,
+        language=language,
     )

@@ -22,6 +22,8 @@ from alerts.delivery.events import group_events
 from alerts.delivery.routing import Route
 from alerts.delivery.store import CLAIM_LEASE, DeliveryStore
 from alerts.delivery.types import Delivery
+from alerts.delivery.view import day
+from alerts.delivery.wording import wording_for
 from alerts.flagging.store import FlaggedItem
 from crawler.store import now_utc
 
@@ -83,6 +85,7 @@ def plan_instant(store: DeliveryStore, route: Route, now: datetime) -> list[Deli
                 "instant",
                 members,
                 _after_quiet_hours(route, event_members, now) or now,
+                language=route.language,
             )
             if delivery is not None:
                 planned.append(delivery)
@@ -115,7 +118,12 @@ def plan_digest(
             continue
         members = [f.item for f in _members(leaders, flagged)]
         delivery = store.create_delivery(
-            destination, f"digest:{route.name}:{window_key}", "digest", members, now
+            destination,
+            f"digest:{route.name}:{window_key}",
+            "digest",
+            members,
+            now,
+            language=route.language,
         )
         if delivery is not None:
             planned.append(delivery)
@@ -189,7 +197,9 @@ async def _attempt(
     elif delivery.kind == "instant":
         title = f"OTS alert: {entries[0].title}" if entries else "OTS alert"
     else:
-        title = f"OTS watch digest, {now:%d %B %Y}"
+        title = wording_for(delivery.language).digest_title.format(
+            day=day(now, wording_for(delivery.language))
+        )
     digest = make_digest(
         "instant" if delivery.kind == "instant" else "digest",
         entries,
@@ -199,6 +209,9 @@ async def _attempt(
         footer_notes=footer_notes if delivery.kind != "instant" else (),
         identity=delivery.identity,
         links_base=links_base,
+        # the route's language, recorded when the delivery was planned: the outbox row knows
+        # its destination and key, not its route, and a retry must read as the first attempt
+        language=wording_for(delivery.language).code,
     )
     began = time.monotonic()
     try:

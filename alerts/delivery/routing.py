@@ -14,6 +14,7 @@ from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from alerts.delivery.quiet import QuietHours
+from alerts.delivery.wording import DEFAULT_LANGUAGE, WORDINGS, supported
 
 InstantLevel = Literal["none", "core", "related"]
 
@@ -61,6 +62,17 @@ class RouteSpec(BaseModel):
     quiet: str | None = None
     timezone: str | None = None  # zone of the quiet hours; default: the digest's zone, or UTC
     urgent: list[Literal["core", "related"]] = Field(default_factory=list)
+    # The language of what the digest itself writes (headings, labels, dates), not the news.
+    language: str = Field(
+        default=DEFAULT_LANGUAGE, json_schema_extra={"enum": list(WORDINGS)}
+    )  # a str checked below, not a Literal: the error then names each language in full
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if value not in WORDINGS:
+            raise ValueError(f"unknown language {value!r} (supported: {supported()})")
+        return value
 
     @model_validator(mode="after")
     def _quiet_hours(self) -> RouteSpec:
@@ -93,6 +105,7 @@ class Route:
     digest: DigestSpec | None
     quiet: QuietHours | None = None
     urgent_levels: tuple[str, ...] = ()
+    language: str = DEFAULT_LANGUAGE
 
 
 def resolve_route(spec: RouteSpec, live: set[str]) -> Route:
@@ -107,4 +120,5 @@ def resolve_route(spec: RouteSpec, live: set[str]) -> Route:
         digest=spec.digest,
         quiet=QuietHours.parse(spec.quiet, spec.quiet_zone) if spec.quiet else None,
         urgent_levels=tuple(spec.urgent),
+        language=spec.language,
     )

@@ -24,6 +24,8 @@ deliveries = Table(
     Column("note", Text),  # the text of an operations notice (kind "notice")
     # host:pid:token of the process whose claim (lease until next_attempt_at) is running
     Column("lease_owner", String(100)),
+    # the route's digest language when planned (alerts.delivery.wording); NULL: English
+    Column("language", String(10)),
     UniqueConstraint("destination", "key", name="uq_deliveries_destination_key"),
 )
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 
 from alerts.delivery.types import Digest
-from alerts.delivery.view import EntryView, build_view, clip, plural
+from alerts.delivery.view import EntryView, build_view, clip
+from alerts.delivery.wording import Wording
 
 # Slack Block Kit limits (docs.slack.dev block reference): 50 blocks per message, section
 # text 3000 chars, header plain_text 150 chars. Slack also rejects messages whose blocks
@@ -58,7 +59,7 @@ def _mrkdwn(text: str) -> dict[str, object]:
     return {"type": "mrkdwn", "text": text, "verbatim": True}
 
 
-def _slack_entry_text(e: EntryView) -> str:
+def _slack_entry_text(e: EntryView, w: Wording) -> str:
     title = _clip_escaped(slack_escape(e.title), 250)
     link = _slack_url(e.url) if e.url else None
     lines = [f"*<{link}|{title}>*" if link else f"*{title}*"]
@@ -67,8 +68,8 @@ def _slack_entry_text(e: EntryView) -> str:
             _clip_escaped(slack_escape(e.source), 80),
             e.published_human,
             slack_escape(e.lang),
-            e.level,
-            f"score {e.score}",
+            e.level_label,
+            f"{w.score} {e.score}",
         )
     )
     lines.append(meta)
@@ -80,13 +81,13 @@ def _slack_entry_text(e: EntryView) -> str:
         # literal; only Slack's control characters need escaping there.
         rule = ev.rule.replace("`", "'").replace("&", "&amp;").replace("<", "&lt;")
         rule = _clip_escaped(rule.replace(">", "&gt;"), 60)
-        lines.append(f"• “{text}” in {ev.field} (rule `{rule}`)")
+        lines.append(f"• “{text}” {slack_escape(ev.where)} ({w.rule} `{rule}`)")
         if ev.sentence:  # the same excerpt as the email's (alerts.delivery.excerpt)
             lines.append(f"    ↳ {_clip_escaped(slack_escape(ev.sentence), 240)}")
     if len(e.evidence) > 5:
-        lines.append(f"• …and {len(e.evidence) - 5} more matches")
+        lines.append("• " + w.more_matches.format(n=len(e.evidence) - 5))
     if e.also:
-        lines.append(f"Also reported ({len(e.also)}):")
+        lines.append(f"{w.also_reported} ({len(e.also)}):")
         for o in e.also[:SLACK_MAX_REPORTS]:
             label = _clip_escaped(slack_escape(o.label), 40)
             headline = _clip_escaped(slack_escape(o.title), 50) if o.title else ""
@@ -94,10 +95,10 @@ def _slack_entry_text(e: EntryView) -> str:
             text = f"{label}: {headline}" if headline else label
             lines.append(f"◦ <{link}|{text}>" if link else f"◦ {text}")
         if len(e.also) > SLACK_MAX_REPORTS:
-            lines.append(f"◦ …and {len(e.also) - SLACK_MAX_REPORTS} more reports")
+            lines.append("◦ " + w.more_reports.format(n=len(e.also) - SLACK_MAX_REPORTS))
     story, feedback = (_slack_url(u) if u else None for u in (e.story_url, e.feedback_url))
     if story and feedback:
-        lines.append(f"<{story}|Story and deliveries> · <{feedback}|Not relevant?>")
+        lines.append(f"<{story}|{w.story_link}> · <{feedback}|{w.not_relevant}>")
     return _clip_escaped("\n".join(lines), SLACK_MAX_SECTION)
 
 
@@ -118,7 +119,7 @@ def render_slack(digest: Digest) -> dict[str, object]:
     ]
     context = f"{view.summary_line} · {view.generated_human}"
     if view.window_human:
-        context += f" · since {view.window_human}"
+        context += " · " + view.w.since.format(when=view.window_human)
     blocks.append({"type": "context", "elements": [_mrkdwn(context)]})
 
     tail: list[dict[str, object]] = []
@@ -133,7 +134,7 @@ def render_slack(digest: Digest) -> dict[str, object]:
     for group in view.groups:
         started = False
         for entry in group.entries:
-            text = _slack_entry_text(entry)
+            text = _slack_entry_text(entry, view.w)
             needed = 1 if started else (2 if len(blocks) <= 2 else 3)
             full = len(blocks) + needed + reserve > SLACK_MAX_BLOCKS
             full = full or chars + len(text) > SLACK_MAX_TOTAL
@@ -154,11 +155,12 @@ def render_slack(digest: Digest) -> dict[str, object]:
     hidden = view.total - shown
     if hidden:
         hidden_core = view.core - shown_core
-        note = f"…and {plural(hidden, 'more story', 'more stories')}"
-        note += f" ({hidden_core} core)" if hidden_core else ""
-        note += " not shown here."
+        core_part = view.w.hidden_core.format(core=hidden_core) if hidden_core else ""
+        note = view.w.hidden.format(
+            more=view.w.count(hidden, view.w.more_story), core_part=core_part
+        )
         blocks.append({"type": "context", "elements": [_mrkdwn(note)]})
     if not view.total:
-        blocks.append({"type": "section", "text": _mrkdwn("No new stories in this window.")})
+        blocks.append({"type": "section", "text": _mrkdwn(view.w.no_stories)})
     blocks.extend(tail)
     return {"text": _clip_escaped(slack_escape(view.subject), SLACK_MAX_SECTION), "blocks": blocks}

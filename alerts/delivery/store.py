@@ -64,6 +64,7 @@ class DeliveryStore:
         members: Sequence[Item],
         due_at: datetime | None = None,
         note: str | None = None,
+        language: str | None = None,
     ) -> Delivery | None:
         """Record a delivery before it is attempted; None when the key exists (idempotent)."""
         now = now_utc()
@@ -80,6 +81,7 @@ class DeliveryStore:
                         created_at=now,
                         next_attempt_at=due_at or now,
                         note=note,
+                        language=language,
                     )
                 ).inserted_primary_key[0]  # type: ignore[index]
                 if unique_members:
@@ -242,6 +244,7 @@ class DeliveryStore:
                 note=row.note,
                 lease_owner=row.lease_owner,
                 next_attempt_at=row.next_attempt_at,
+                language=row.language,
             )
             for row in sorted(rows, key=lambda r: r.id)
         ]

@@ -58,6 +58,8 @@ class Digest:
     # The web page's public address (OTSWATCH_PUBLIC_URL): entries then link to their story
     # page and its feedback buttons.
     links_base: str | None = None
+    # The language of what the digest itself writes (alerts.delivery.wording): the route's.
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class Delivery:
     note: str | None = None  # the text of an operations notice
     lease_owner: str | None = None  # the process whose attempt is running (None: no claim)
     next_attempt_at: datetime | None = None  # due time, or end of the running claim's lease
+    language: str | None = None  # the route's digest language when planned (None: English)
 
     @property
     def identity(self) -> str:

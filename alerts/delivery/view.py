@@ -15,13 +15,9 @@ from urllib.parse import quote, urlsplit
 
 from alerts.delivery.excerpt import split_at_match
 from alerts.delivery.types import Digest, DigestEntry
+from alerts.delivery.wording import ENGLISH, Wording, wording_for
 from alerts.matching.types import Evidence, Level
 
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-_LEVEL_LABELS: dict[Level, str] = {"core": "Core stories", "related": "Related stories"}
 _SPACE_RE = re.compile(r"\s+")
 
 
@@ -30,6 +26,7 @@ class EvidenceView:
     text: str
     field: str
     rule: str
+    where: str  # the field in the digest's language: "in title", "в заголовке"
     # the sentence around the match, cut as alerts.delivery.excerpt says, in three parts so a
     # template can highlight the match after escaping; all empty when it was not found
     before: str = ""
@@ -64,6 +61,7 @@ class EntryView:
     published_iso: str
     lang: str
     level: Level
+    level_label: str  # the level in the digest's language
     score: str
     watch: str
     summary: str
@@ -97,6 +95,7 @@ class DigestView:
     notes: tuple[str, ...]
     total: int
     core: int
+    w: Wording = ENGLISH  # what the digest itself says, in the route's language
 
 
 def utc(dt: datetime) -> datetime:
@@ -108,13 +107,14 @@ def iso(dt: datetime) -> str:
     return utc(dt).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def day(dt: datetime) -> str:
+def day(dt: datetime, w: Wording = ENGLISH) -> str:
+    """ "3 December 2026", "3 декабря 2026", "3 Aralık 2026": day-first in every language."""
     d = utc(dt)
-    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+    return f"{d.day} {w.months[d.month - 1]} {d.year}"
 
 
-def human(dt: datetime) -> str:
-    return f"{day(dt)}, {utc(dt):%H:%M} UTC"
+def human(dt: datetime, w: Wording = ENGLISH) -> str:
+    return f"{day(dt, w)}, {utc(dt):%H:%M} UTC"
 
 
 # C0/C1 controls and the bidirectional overrides: they could ring terminals, break headers,
@@ -149,32 +149,29 @@ def safe_url(url: str | None) -> str | None:
     return url
 
 
-def plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
 def grouped(entries: Iterable[DigestEntry]) -> tuple[list[DigestEntry], list[DigestEntry]]:
     """Core first, then related; the builder's order is kept inside each level."""
     items = list(entries)
     return [e for e in items if e.level == "core"], [e for e in items if e.level != "core"]
 
 
-def _entry_view(entry: DigestEntry, links_base: str | None = None) -> EntryView:
+def _entry_view(entry: DigestEntry, w: Wording, links_base: str | None = None) -> EntryView:
     story = f"{links_base}/stories/{quote(entry.story, safe='')}" if links_base else None
     return EntryView(
         story_url=safe_url(story),
         feedback_url=safe_url(f"{story}#item-{entry.item_id}") if story else None,
-        title=one_line(entry.title) or "(untitled)",
+        title=one_line(entry.title) or w.untitled,
         url=safe_url(entry.url),
         source=one_line(entry.source),
-        published_human=human(entry.published),
+        published_human=human(entry.published, w),
         published_iso=iso(entry.published),
         lang=entry.lang or "und",
         level=entry.level,
+        level_label=w.levels[entry.level],
         score=f"{entry.score:.2f}",
         watch=one_line(entry.watch),
         summary=one_line(entry.summary, 600),
-        evidence=tuple(_evidence_view(ev, entry) for ev in strongest_evidence(entry.evidence)),
+        evidence=tuple(_evidence_view(ev, entry, w) for ev in strongest_evidence(entry.evidence)),
         also=tuple(
             OutletView(
                 name=one_line(ref.name),
@@ -187,25 +184,28 @@ def _entry_view(entry: DigestEntry, links_base: str | None = None) -> EntryView:
     )
 
 
-def _evidence_view(ev: Evidence, entry: DigestEntry) -> EvidenceView:
+def _evidence_view(ev: Evidence, entry: DigestEntry, w: Wording) -> EvidenceView:
     sentences = dict(zip(entry.evidence, entry.sentences, strict=False))
     before, match, after = split_at_match(one_line(sentences.get(ev, "")), ev.text)
-    return EvidenceView(one_line(ev.text), ev.field, one_line(ev.rule), before, match, after)
+    where = w.where(one_line(ev.field, 40))
+    return EvidenceView(one_line(ev.text), ev.field, one_line(ev.rule), where, before, match, after)
 
 
 def subject(digest: Digest) -> str:
+    w = wording_for(digest.language)
     if not digest.entries and digest.footer_notes:  # an operations notice, not news
         return clip(one_line(digest.title) or "otswatch notice", 180)
     if digest.kind == "instant" and digest.entries:
-        title = one_line(digest.entries[0].title) or "(untitled)"
+        title = one_line(digest.entries[0].title) or w.untitled
         extra = len(digest.entries) - 1
-        suffix = f" (+{extra} more)" if extra else ""
+        suffix = " " + w.instant_more.format(n=extra) if extra else ""
         return clip(f"[OTS] {title}", 180 - len(suffix)) + suffix
     core, _ = grouped(digest.entries)
-    n = len(digest.entries)
-    when = day(digest.generated_at)
-    news = plural(len(core), "new core story", "new core stories")
-    return f"OTS watch: {news}, {plural(n, 'story', 'stories')} in all — {when}"
+    return w.subject.format(
+        news=w.count(len(core), w.new_core_story),
+        stories=w.count(len(digest.entries), w.story),
+        day=day(digest.generated_at, w),
+    )
 
 
 _FIELD_ORDER = {"title": 0, "summary": 1, "text": 2}
@@ -225,14 +225,15 @@ def strongest_evidence(evidence: Sequence[Evidence], limit: int = EVIDENCE_SHOWN
 
 
 def build_view(digest: Digest) -> DigestView:
-    """The digest as the templates see it: grouped, formatted, URLs checked."""
+    """The digest as the templates see it: grouped, formatted, URLs checked, in its language."""
+    w = wording_for(digest.language)
     core, related = grouped(digest.entries)
     levels: tuple[tuple[Level, list[DigestEntry]], ...] = (("core", core), ("related", related))
     groups = tuple(
         GroupView(
             level=level,
-            label=_LEVEL_LABELS[level],
-            entries=tuple(_entry_view(e, digest.links_base) for e in es),
+            label=w.headings[level],
+            entries=tuple(_entry_view(e, w, digest.links_base) for e in es),
         )
         for level, es in levels
         if es
@@ -242,12 +243,15 @@ def build_view(digest: Digest) -> DigestView:
         kind=digest.kind,
         title=one_line(digest.title) or "OTS watch",
         subject=subject(digest),
-        summary_line=f"{plural(n, 'story', 'stories')} ({len(core)} core, {len(related)} related)",
-        generated_human=human(digest.generated_at),
+        summary_line=w.summary_line.format(
+            stories=w.count(n, w.story), core=len(core), related=len(related)
+        ),
+        generated_human=human(digest.generated_at, w),
         generated_iso=iso(digest.generated_at),
-        window_human=human(digest.window_start) if digest.window_start else None,
+        window_human=human(digest.window_start, w) if digest.window_start else None,
         groups=groups,
         notes=tuple(one_line(note, MAX_NOTE) for note in digest.footer_notes if note.strip()),
         total=n,
         core=len(core),
+        w=w,
     )

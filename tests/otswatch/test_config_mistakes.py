@@ -129,6 +129,13 @@ MISTAKES = {
         '"0 25 * * *"',
         "route \"weekly\": digest.cron: bad cron expression '0 25 * * *'",
     ),
+    "route-bad-language": Mistake(
+        "destinations.yaml",
+        lambda t: t + "  - name: kazakh desk\n    destinations: [hook]\n    language: kk\n",
+        "language: kk",
+        "route \"kazakh desk\": language: unknown language 'kk' (supported: en (English), "
+        "ru (Russian), tr (Turkish))",
+    ),
     "setting-unknown-key": Mistake(
         "otswatch.yaml",
         lambda t: "contactt: desk@example.org\n" + t,
