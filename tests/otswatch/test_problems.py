@@ -36,7 +36,11 @@ def _settings(tmp_path: Path, config: Path) -> Settings:
 
 
 def _notices(out: Path) -> list[str]:
-    return [p.read_text("utf-8") for p in sorted(out.glob("*.txt"))]
+    # in the order written: two notices in one second are digest-<stamp>.txt and -2.txt, and
+    # "-2" sorts before ".txt" by name
+    return [
+        p.read_text("utf-8") for p in sorted(out.glob("*.txt"), key=lambda p: p.stat().st_mtime_ns)
+    ]
 
 
 def test_each_problem_is_reported_once_across_reloads_and_restarts(tmp_path: Path) -> None:
