@@ -12,11 +12,12 @@ from starlette.routing import BaseRoute, Route
 
 from alerts.flagging.feedback import FeedbackStore
 from alerts.matching.types import Level
-from crawler.check import check_source
+from crawler.check import CheckResult, check_source
 from crawler.fetch import Fetcher
 from crawler.search import recent_items, search_item_ids
 from crawler.types import Item
 from otswatch.app import App
+from otswatch.cycle import site_options
 from otswatch.web.application import render
 from otswatch.web.auth import checked_form
 from otswatch.web.context import web_context
@@ -103,6 +104,24 @@ async def sources_page(request: Request) -> Response:
 
 
 async def source_page(request: Request) -> Response:
+    return await _source_view(request, check=None)
+
+
+async def source_check(request: Request) -> Response:
+    """The same check as `otswatch sources check NAME` (a site is crawled for real), shown on
+    the source's page."""
+    await checked_form(request)
+    app = web_context(request).app
+    name = request.path_params["name"]
+    source = next((s for s in app.config.sources if s.name == name), None)
+    if source is None:
+        raise HTTPException(404, f"no configured source named {name!r}")
+    async with Fetcher(app.fetch_policy) as fetcher:
+        result = await check_source(source, fetcher, site_options(app))
+    return await _source_view(request, check=result)
+
+
+async def _source_view(request: Request, check: CheckResult | None) -> Response:
     app = web_context(request).app
     name = request.path_params["name"]
     health = next((h for h in await asyncio.to_thread(app.items.health) if h.name == name), None)
@@ -117,31 +136,7 @@ async def source_page(request: Request) -> Response:
         source=health,
         items=items,
         flags=flags,
-        check=None,
-    )
-
-
-async def source_check(request: Request) -> Response:
-    """The same check as `otswatch sources check NAME`, shown on the source's page."""
-    await checked_form(request)
-    app = web_context(request).app
-    name = request.path_params["name"]
-    source = next((s for s in app.config.sources if s.name == name), None)
-    if source is None:
-        raise HTTPException(404, f"no configured source named {name!r}")
-    async with Fetcher(app.fetch_policy) as fetcher:
-        result = await check_source(source, fetcher)
-    health = next(h for h in await asyncio.to_thread(app.items.health) if h.name == name)
-    items = await asyncio.to_thread(recent_items, app.engine, source=name, limit=30)
-    flags = await asyncio.to_thread(app.flags.flags_by_item, [i.id for i in items if i.id])
-    return render(
-        request,
-        "source.j2",
-        title=f"Source {name}",
-        source=health,
-        items=items,
-        flags=flags,
-        check=result,
+        check=check,
     )
 
 
