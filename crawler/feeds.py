@@ -82,7 +82,7 @@ def parse_feed(content: bytes, url: str, headers: Mapping[str, str] | None = Non
         )
     feed = parsed.feed
     return ParsedFeed(
-        title=clean_text(feed.get("title", "")),
+        title=clean_text(_text(feed, "title")),
         entries=tuple(entries),
         lang=_lang(feed.get("language")),
         ttl_minutes=_int(feed.get("ttl")),
@@ -202,11 +202,22 @@ def _benign(exc: object) -> bool:
     return isinstance(exc, _BENIGN_BOZO)
 
 
+def _text(element: Any, key: str) -> str:
+    """A text field of a feedparser element, "" when absent or not text.
+
+    feedparser's loose parser keeps a key whose element never closed with the value None
+    (`<description>` cut off by the end of the document gives `summary: None`), so
+    `.get(key, "")` is not enough. Found by the fuzz run (tests/faults/fuzz_seeds/regress-*).
+    """
+    value = element.get(key)
+    return value if isinstance(value, str) else ""
+
+
 def _entry(entry: Any, feed_url: str) -> FeedEntry | None:
-    link = entry.get("link") or ""
-    if not link and str(entry.get("id", "")).startswith(("http://", "https://")):
-        link = entry["id"]
-    title = clean_text(entry.get("title", ""))
+    link = _text(entry, "link")
+    if not link and _text(entry, "id").startswith(("http://", "https://")):
+        link = _text(entry, "id")
+    title = clean_text(_text(entry, "title"))
     if not link or not title:
         return None
     try:
@@ -214,15 +225,16 @@ def _entry(entry: Any, feed_url: str) -> FeedEntry | None:
     except ValueError as exc:  # e.g. "Invalid IPv6 URL": lose the entry, not the feed
         log.info("feed %s: skipping entry with unusable link %r: %s", feed_url, link, exc)
         return None
-    summary_html = entry.get("summary", "")
-    if not summary_html and entry.get("content"):
-        summary_html = entry["content"][0].get("value", "")
+    summary_html = _text(entry, "summary")
+    contents = entry.get("content")
+    if not summary_html and contents and isinstance(contents, list):
+        summary_html = _text(contents[0], "value")
     return FeedEntry(
         url=url,
         title=title,
         summary=clean_text(summary_html),
         published=_published(entry),
-        author=clean_text(entry.get("author", "")) or None,
+        author=clean_text(_text(entry, "author")) or None,
         lang=_lang(entry.get("language")),
     )
 
@@ -230,7 +242,7 @@ def _entry(entry: Any, feed_url: str) -> FeedEntry | None:
 def _published(entry: Any) -> datetime | None:
     """Our own parser first (feedparser reads zones like MSK as UTC), feedparser's as fallback."""
     for raw_key, struct_key in (("published", "published_parsed"), ("updated", "updated_parsed")):
-        raw = entry.get(raw_key)
+        raw = _text(entry, raw_key)
         when = parse_date(raw) if raw else None
         if when is None and entry.get(struct_key):
             when = from_struct_time(entry[struct_key])

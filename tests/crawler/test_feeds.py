@@ -73,6 +73,21 @@ def test_truncated_feed_keeps_the_entries_it_has() -> None:
     assert feed.warning
 
 
+def test_an_element_cut_off_unclosed_gives_empty_text_not_a_crash() -> None:
+    """feedparser's loose parser keeps `summary: None` for a <description> that never closes
+    (the input the fuzz run found: tests/faults/fuzz_seeds/regress-unclosed-description.xml)."""
+    found = Path(__file__).parents[1] / "faults" / "fuzz_seeds" / "regress-unclosed-description.xml"
+    feed = parse_feed(found.read_bytes(), "http://fuzz.test/feed.xml")
+    [entry] = feed.entries
+    assert entry.title == "OTS foreign ministers meet in Baku" and entry.summary == ""
+    for cut in ("<description>Leaders met", "<author>", "<title>"):
+        text = (
+            f"<rss version='2.0'><channel><item><title>OTS</title><link>https://x.org/1</link>{cut}"
+        )
+        parsed = parse_feed(text.encode(), "https://x.org/rss")
+        assert [e.url for e in parsed.entries] == ["https://x.org/1"]
+
+
 # -- the feedparser conformance corpus (../shared/corpora/feedparser) -------------------------
 def _corpus_files(shared: Path) -> list[Path]:
     return sorted((shared / "corpora" / "feedparser").rglob("*.xml"))
