@@ -105,3 +105,20 @@ def _label_ok(label: str) -> bool:
 
 
 EVERYWHERE = AllowList((ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0")))
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What one crawl may reach: `common` (otswatch.yaml) for every host, and the source's own
+    list on top of it for the source's own hosts only (its URL and configured start URLs).
+
+    Hosts found in content or redirected to get `common` alone, as in crawler.fetch.
+    """
+
+    common: AllowList = AllowList()
+    own: AllowList = AllowList()
+    own_hosts: frozenset[str] = frozenset()
+
+    def for_host(self, host: str) -> AllowList:
+        name = host.lower().rstrip(".").strip("[]")
+        return self.common | self.own if name in self.own_hosts else self.common

@@ -55,6 +55,7 @@ async def _check_crawl(
             db_url=url,
             user_agent=options.user_agent,
             timeout=options.timeout,
+            allow_private=options.allow_private,
             allow_private_networks=options.allow_private_networks,
         )
     crawl = crawl_of(report, now_utc())

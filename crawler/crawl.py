@@ -22,8 +22,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from crawler.addresses import AllowList
+from crawler.addresses import EVERYWHERE, AllowList, Reach
 from crawler.types import SiteRules, Source
 
 log = logging.getLogger(__name__)
@@ -74,12 +75,15 @@ async def crawl_site(
     user_agent: str,
     cache_dir: Path | None = None,
     timeout: float = 600.0,
+    allow_private: AllowList | None = None,
     allow_private_networks: bool = False,
     settings_overrides: Mapping[str, object] | None = None,
 ) -> CrawlReport:
     """Crawl one site in a child process; never raises for crawl failures (ok=False instead).
 
-    `allow_private_networks` lifts the SSRF guard (the demo and tests serve from 127.0.0.1);
+    `allow_private` is the common allow-list (otswatch.yaml); the source's own list holds
+    for its own hosts only (`crawl_reach`). `allow_private_networks` lifts the SSRF guard
+    (the demo and tests serve from 127.0.0.1);
     `settings_overrides` are extra Scrapy settings (e.g. faster throttling in tests).
 
     On timeout or cancellation the child gets SIGTERM (Scrapy then flushes stored items), then
@@ -99,6 +103,8 @@ async def crawl_site(
         args += ["--cache-dir", str(cache_dir)]
     if allow_private_networks:
         args.append("--allow-private-networks")
+    if allow_private:
+        args += ["--allow-private-json", json.dumps(list(allow_private.entries()))]
     env = dict(os.environ)
     env[DB_URL_ENV] = db_url  # not on the command line: ps shows argv, with any password
     env["PYTHONPATH"] = os.pathsep.join(
@@ -192,6 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--user-agent", required=True)
     parser.add_argument("--cache-dir", type=Path)
     parser.add_argument("--allow-private-networks", action="store_true")
+    parser.add_argument("--allow-private-json", default="[]", help="common allow-list (JSON)")
     parser.add_argument("--settings-json", default="{}", help="extra Scrapy settings (JSON)")
     args = parser.parse_args(argv)
     args.db_url = args.db_url or os.environ.get(DB_URL_ENV)
@@ -204,6 +211,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         overrides = json.loads(args.settings_json)
         if not isinstance(overrides, dict):
             raise ValueError("--settings-json must be a JSON object")
+        common = json.loads(args.allow_private_json)
+        if not isinstance(common, list):
+            raise ValueError("--allow-private-json must be a JSON list")
+        args.common = EVERYWHERE if args.allow_private_networks else AllowList.parse(common)
     except (ValueError, TypeError) as exc:
         print(f"crawler.crawl: bad arguments: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
@@ -240,6 +251,7 @@ def _run_crawl(
         STORE_ERROR_STAT,
     )
     from crawler.scrapy_settings import scrapy_settings
+    from crawler.spiders.guard import REFUSED_STAT
     from crawler.spiders.news import NewsSpider
 
     if source.type != "site":
@@ -249,7 +261,7 @@ def _run_crawl(
         db_url=args.db_url,
         cache_dir=args.cache_dir,
         rules=source.site,
-        allow_private_networks=args.allow_private_networks,
+        reach=crawl_reach(source, args.common),
         overrides=overrides,
     )
     error = _check_store(args.db_url)
@@ -266,6 +278,9 @@ def _run_crawl(
     seen = int(stats.get(ARTICLES_STAT, 0)) + int(stats.get(SKIPPED_KNOWN_STAT, 0))
     figures = json.loads(stats.get(FIGURES_STAT) or "{}")
     figures["skipped_known"] = int(stats.get(SKIPPED_KNOWN_STAT, 0))
+    figures["guard_refused"] = sum(
+        int(count) for key, count in stats.items() if key.startswith(REFUSED_STAT)
+    )
     spider = crawler.spider
     reason = str(stats.get("finish_reason", "not finished"))
     if stats.get(STORE_ERROR_STAT):
@@ -276,6 +291,13 @@ def _run_crawl(
     if reason not in _OK_FINISH_REASONS:
         return pages, items_new, f"crawl ended early: {reason}", seen, figures
     return pages, items_new, None, seen, figures
+
+
+def crawl_reach(source: Source, common: AllowList) -> Reach:
+    """The source's own hosts are its URL's and its configured start pages' (the operator
+    wrote them); redirects and links to any other host get the common list only."""
+    hosts = (urlsplit(u).hostname for u in (source.url, *source.site.start_urls))
+    return Reach(common, source.allow_private, frozenset(h for h in hosts if h))
 
 
 def _check_store(db_url: str) -> str | None:

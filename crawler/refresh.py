@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from crawler.addresses import AllowList
 from crawler.crawl import CrawlReport, crawl_site
 from crawler.crawlhistory import CrawlHistory, crawl_of
 from crawler.errors import CrawlerError, HTTPStatusError
@@ -65,6 +66,7 @@ class SiteCrawlOptions:
     timeout: float = 900.0
     allow_private_networks: bool = False
     cache_dir: Path | None = None  # Scrapy's HTTP cache: unchanged pages revalidate with 304
+    allow_private: AllowList = field(default_factory=AllowList)  # otswatch.yaml's common list
 
 
 async def refresh_source(
@@ -174,6 +176,7 @@ async def refresh_site(source: Source, store: ItemStore, options: SiteCrawlOptio
         user_agent=options.user_agent,
         timeout=options.timeout,
         cache_dir=options.cache_dir,
+        allow_private=options.allow_private,
         allow_private_networks=options.allow_private_networks,
     )
     _record_crawl(store, source, report)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from crawler.addresses import Reach
+from crawler.spiders.guard import REACH_SETTING, RESOLVER_PATH
 from crawler.types import SiteRules
 
 DOWNLOAD_TIMEOUT = 30  # seconds per request
@@ -18,7 +20,7 @@ def scrapy_settings(
     db_url: str | None,
     cache_dir: Path | None = None,
     rules: SiteRules | None = None,
-    allow_private_networks: bool = False,
+    reach: Reach | None = None,
     log_level: str = "INFO",
     overrides: Mapping[str, object] | None = None,
 ) -> dict[str, object]:
@@ -26,7 +28,8 @@ def scrapy_settings(
 
     `user_agent` must name the bot and a contact (URL or address). `db_url` enables the store
     components (known-URL skipping and the item pipeline); None crawls without storing.
-    `allow_private_networks` lifts the SSRF guard (demo and tests serve from 127.0.0.1).
+    `reach` is what the SSRF guard lets the crawl connect to (crawler.spiders.guard);
+    None: public addresses only.
     `cache_dir` turns on the HTTP cache with the RFC 2616 policy, so a re-crawl revalidates
     pages with conditional GET. `overrides` is for tests and operators (e.g. faster throttling).
     """
@@ -65,8 +68,12 @@ def scrapy_settings(
         "LOG_LEVEL": log_level,
         "LOGSTATS_INTERVAL": 0,
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
-        "OTSWATCH_ALLOW_PRIVATE_NETWORKS": allow_private_networks,
-        "DOWNLOADER_MIDDLEWARES": {"crawler.spiders.guard.PrivateAddressGuard": 50},
+        # The SSRF guard: every request judged, every connection pinned to what was judged;
+        # no proxies, whose name resolution the guard could not see.
+        REACH_SETTING: reach or Reach(),
+        "TWISTED_DNS_RESOLVER": RESOLVER_PATH,
+        "DOWNLOADER_MIDDLEWARES": {"crawler.spiders.guard.CrawlGuard": 50},
+        "HTTPPROXY_ENABLED": False,
         "SPIDER_MIDDLEWARES": {},
         "ITEM_PIPELINES": {},
     }

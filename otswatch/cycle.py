@@ -51,6 +51,7 @@ def site_options(app: App) -> SiteCrawlOptions:
         user_agent=app.user_agent,
         timeout=app.config.settings.crawl_timeout,
         allow_private_networks=app.fetch_policy.allow_private_networks,
+        allow_private=app.fetch_policy.allow_private,
         # absolute: Scrapy puts a relative cache under ./.scrapy, which may be read-only
         cache_dir=(app.settings.data_dir / "httpcache").resolve(),
     )

@@ -6,13 +6,11 @@ import asyncio
 import ipaddress
 
 import pytest
-import scrapy
-from scrapy.exceptions import IgnoreRequest
 
-from crawler.addresses import is_public_address
+from crawler.addresses import Reach, is_public_address
 from crawler.errors import BlockedAddressError
 from crawler.fetch import Fetcher, FetchPolicy
-from crawler.spiders.guard import PrivateAddressGuard
+from crawler.spiders.guard import PinningResolver
 
 PRIVATE_INSIDE = [
     "64:ff9b::7f00:1",  # NAT64 well-known prefix + 127.0.0.1
@@ -64,6 +62,6 @@ def test_both_guards_refuse_an_embedded_loopback(address: str) -> None:
 
     with pytest.raises(BlockedAddressError, match="non-public address"):
         asyncio.run(fetch())
-    guard = PrivateAddressGuard(allow_private=False)
-    with pytest.raises(IgnoreRequest, match="non-public address"):
-        asyncio.run(guard.process_request(scrapy.Request(url)))
+    resolver = PinningResolver(None, Reach())
+    with pytest.raises(BlockedAddressError, match="non-public address"):
+        asyncio.run(resolver.judge(address, 8080, url))

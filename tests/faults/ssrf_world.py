@@ -158,13 +158,18 @@ async def scenario(store: ItemStore, reports: dict[str, Any]) -> None:
             reports["websub-hub"] = {"ok": False, "error": getattr(exc, "kind", repr(exc))}
 
 
-def main() -> None:
+def bring_up() -> dict[str, ThreadingHTTPServer]:
+    """The world's addresses on the namespace's loopback device, each with a listener."""
     if not LOOPBACK:
         subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
         for address in [PUBLIC, INTRANET, *FORBIDDEN]:
             if address not in ("127.0.0.1", "::1"):
                 subprocess.run(["ip", "addr", "add", f"{address}/32", "dev", "lo"], check=True)
-    servers = {address: serve(address) for address in [PUBLIC, INTRANET, *FORBIDDEN]}
+    return {address: serve(address) for address in [PUBLIC, INTRANET, *FORBIDDEN]}
+
+
+def main() -> None:
+    servers = bring_up()
     reports: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         store = ItemStore(open_database(f"sqlite:///{tmp}/ssrf.db"))
