@@ -52,17 +52,22 @@ class _Case:
         return near_cue(self.watch.framing, self.watch.framing_window, hit, self.item)
 
     def two_party(self, title_only: bool) -> bool:
-        """Whether the item (or its title) reads as a two-party story: talks, a call, a visit."""
-        cue = self.watch.bilateral
-        if cue is None:
-            return False
+        """Whether the item (or its title) reads as a two-party story: talks, a call, a visit.
+        A meeting on the sidelines of a summit is one when the title says so; a summit story
+        that mentions side meetings in its body is not."""
         key = f"bilateral:{title_only}"
         if key not in self._memo:
-            if title_only:  # prefilter on the text before building the title's token stream
+            if title_only:
                 title = self.item.fields["title"].text.replace("'", "")
-                self._memo[key] = cue.may_match(title) and cue.matches(self.item.title_stream)
+                self._memo[key] = any(  # prefilter on the text before building the title's stream
+                    cue is not None and cue.may_match(title) and cue.matches(self.item.title_stream)
+                    for cue in (self.watch.bilateral, self.watch.sidelines)
+                )
             else:
-                self._memo[key] = self.two_party(True) or cue.matches(self.item.stream)
+                cue = self.watch.bilateral
+                self._memo[key] = self.two_party(True) or (
+                    cue is not None and cue.matches(self.item.stream)
+                )
         return bool(self._memo[key])
 
 

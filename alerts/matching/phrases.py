@@ -100,10 +100,23 @@ def compile_phrase(
         else:
             n = 2
         pieces.append(f"{re.escape(p)}(?:'?[^\\W\\d_]{{0,{n}}})")
-    left = r"(?<![^\W_])(?:[وبلفك]|ال)?" if _ARABIC.search(phrase) else _LEFT
+    left, anchor = _LEFT, max(parts, key=len)
+    if _ARABIC.search(phrase):
+        left, pieces[0], anchor = _arabic_start(parts[0], pieces[0], anchor)
     rx = f"{left}({_GAP.join(pieces)}){_RIGHT}"
     cut = _cut_regex(pieces, parts, cut_stems) if cut_stems else None
-    return Pattern(rule, lang, phrase, _compile(rx), max(parts, key=len), cut=cut)
+    return Pattern(rule, lang, phrase, _compile(rx), anchor, cut=cut)
+
+
+def _arabic_start(first: str, piece: str, anchor: str) -> tuple[str, str, str]:
+    """Arabic glues conjunctions, prepositions and the article on (ومنظمة, لمنظمة, بالمنظمة),
+    and li + al- contracts: الدول -> للدول. A phrase written with al- matches all of them; its
+    anchor literal drops the alef (لدول sits in both الدول and للدول)."""
+    left = r"(?<![^\W_])(?:[وف]?[بلك]?|ال)"
+    if not first.startswith("ال"):
+        return left, piece, anchor
+    piece = "(?:ال|لل)" + piece[len(re.escape("ال")) :]
+    return r"(?<![^\W_])[وف]?[بك]?", piece, anchor[1:] if anchor == first else anchor
 
 
 _ELLIPSIS_END = r"[^\w.]{0,3}\.{2,}[^\w]{0,3}$"  # "Turkic...", "Turkic …", "Turkic [...]"

@@ -69,6 +69,8 @@ class Watch:
     bilateral: Query | None = None  # two-party stories: the organization is a side topic
     label_rules: frozenset[str] = frozenset()  # related rules that are the organization's own
     decide: tuple[tuple[str, Level], ...] = ()  # level steps in order (empty: levels.py default)
+    # "talks on the sidelines of the summit": two-party when in the title, not in the body
+    sidelines: Query | None = None
 
     def accepts(self, lang: str, source: str | None) -> bool:
         """The language and source filters."""
@@ -161,6 +163,7 @@ def compile_watch(spec: WatchSpec) -> Watch:
         _query(levels.bilateral),
         frozenset(levels.label_rules),
         tuple((step, level) for entry in levels.decide for level, step in entry.items()),
+        _query(levels.sidelines),
     )
 
 

@@ -137,11 +137,12 @@ class LevelSpec(_Spec):
     event: str | None = None
     event_window: int = Field(5, ge=1, le=50)
     bilateral: str | None = None
+    sidelines: str | None = None
     label_rules: list[Slug] = Field(default_factory=list)
     # In order, each `- <level>: <step>`; the first step that holds decides (see levels.py).
     decide: list[dict[Level, StepName]] = Field(default_factory=list)
 
-    _q = field_validator("subject", "framing", "event", "bilateral")(_check_query)
+    _q = field_validator("subject", "framing", "event", "bilateral", "sidelines")(_check_query)
 
     @field_validator("decide")
     @classmethod

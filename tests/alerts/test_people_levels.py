@@ -186,3 +186,49 @@ def test_a_name_inside_a_longer_name_is_set_aside(shipped: Classifier) -> None:
     assert "overlaps the longer name 'Parliamentary Assembly of Turkic States'" in explain(
         shipped, d
     )
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "text", "level"),
+    [
+        # a meeting on the sidelines, said in the title, is the two leaders' story
+        (
+            "Japarov, Aliyev hold talks on sidelines of OTS summit",
+            "Trade was discussed.",
+            "",
+            "related",
+        ),
+        ("Жапаров и Алиев встретились на полях саммита ОТГ", "", "", "related"),
+        ("أردوغان يلتقي ميرضيائيف على هامش قمة منظمة الدول التركية", "", "", "related"),
+        # a summit story whose body mentions side meetings stays the summit's
+        (
+            "Erdoğan Azerbaycan'a gitti",
+            "Erdoğan Türk Devletleri Teşkilatı Zirvesi'ne katılacak.",
+            "Zirve marjında Aliyev ile görüşmesi bekleniyor.",
+            "core",
+        ),
+    ],
+)
+def test_sidelines_in_the_title_make_a_two_party_story(
+    shipped: Classifier, title: str, summary: str, text: str, level: str
+) -> None:
+    d = Document("t", title, summary, text=text)
+    assert shipped.classify(d).level == level, explain(shipped, d)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "قمة غير رسمية للدول التركية في بودابست",  # li + al- contracts: للدول
+        "بالدول التركية والعالم التركي",
+        "وللدول التركية",
+    ],
+)
+def test_arabic_prefixes_before_the_article(text: str) -> None:
+    from alerts.matching.phrases import compile_phrase
+    from alerts.matching.textnorm import normalize
+
+    p = compile_phrase("r", "ar", "الدول التركية")
+    folded = normalize(text).text
+    assert p.regex.search(folded) and p.anchor in folded  # the prefilter's literal is there too
+    assert not p.regex.search(normalize("مالدول التركية").text)

@@ -1,0 +1,84 @@
+"""The issue-10 targets on the rounds written last (tests/data/blind6.jsonl, blind7.jsonl).
+
+Both were written from real reporting (Gabala 2025, Budapest 2025, Bishkek and Shusha 2024,
+Ankara and Astana 2023, Samarkand 2022, the 2021 renaming; the Secretaries-General; TURKSOY,
+TURKPA, the Academy, the Heritage Foundation, the Investment Fund, the Council of Elders) in
+the 13 languages of the domain brief, with hard negatives in each (ECO, SCO, CSTO, CIS, C5+1,
+Central Asia with China, Japan, the EU or the Gulf, bilateral visits, Turkic culture,
+linguistics and history, Turkish domestic politics, Ukrainian ОТГ, OTS the company), and
+measured before the watch-list was changed for them: blind6 P 0.995 R 0.986 level 0.962,
+blind7 (quotes, capitals, hyphenated compounds, apostrophe variants, sidelines meetings)
+P 0.992 R 0.984 level 0.928. The README has the per-language figures as first measured; this
+test keeps the targets on them now. `pytest -s` prints the table by set, language and class.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+import yaml
+
+from alerts.matching.classifier import Classifier
+from alerts.matching.types import Document
+from alerts.matching.watchlist import parse_watchlist
+from tests.alerts.test_devset import Counts, print_table
+from tests.alerts.test_recall_eval import LANG_RECALL, LANGUAGES, LEVEL, PRECISION, RECALL
+
+ROOT = Path(__file__).resolve().parents[2]
+SETS = [ROOT / "tests" / "data" / name for name in ("blind6.jsonl", "blind7.jsonl")]
+# A language's precision rests on 15 to 30 flags: one false alarm in a small slice is 0.96.
+LANG_PRECISION = 0.90
+
+
+def rows(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def counts() -> dict[str, Counts]:
+    data = yaml.safe_load((ROOT / "config" / "watchlist.yaml").read_text(encoding="utf-8"))
+    clf = Classifier(parse_watchlist(data))
+    out: dict[str, Counts] = defaultdict(Counts)
+    for path in SETS:
+        for row in rows(path):
+            doc = Document(str(row["id"]), str(row["title"]), str(row.get("summary") or ""))
+            verdict = next((v for v in clf.classify_all(doc) if v.watch == "ots"), None)
+            level = verdict.level if verdict else None
+            keys = ("all", f"set {path.stem}", f"lang {row['lang']}", f"class {row['class']}")
+            for key in keys:
+                out[key].add(level, bool(row["label"]), row["level"])  # type: ignore[arg-type]
+    print_table(out, width=16)
+    return out
+
+
+@pytest.mark.parametrize("path", SETS, ids=[p.stem for p in SETS])
+def test_set_covers_every_language(path: Path) -> None:
+    items = rows(path)
+    assert len({r["id"] for r in items}) == len(items)
+    assert {str(r["lang"]) for r in items if r["label"]} == LANGUAGES
+    assert {str(r["lang"]) for r in items if not r["label"]} == LANGUAGES
+    assert all(r["level"] in ("core", "related") for r in items if r["label"])
+    assert all(r["level"] is None and r["class"] == "neg" for r in items if not r["label"])
+
+
+def test_targets_overall_and_per_set(counts: dict[str, Counts]) -> None:
+    for key in ("all", *(f"set {p.stem}" for p in SETS)):
+        c = counts[key]
+        assert c.recall >= RECALL and c.precision >= PRECISION, key
+        assert c.level_ok / c.tp >= LEVEL, key
+
+
+def test_every_language(counts: dict[str, Counts]) -> None:
+    langs = {k: c for k, c in counts.items() if k.startswith("lang ")}
+    assert len(langs) == len(LANGUAGES)
+    weak = {k: round(c.recall, 3) for k, c in langs.items() if c.recall < LANG_RECALL}
+    assert not weak, f"recall under {LANG_RECALL}: {weak}"
+    noisy = {k: round(c.precision, 3) for k, c in langs.items() if c.precision < LANG_PRECISION}
+    assert not noisy, f"precision under {LANG_PRECISION}: {noisy}"
+    misgraded = {
+        k: round(c.level_ok / c.tp, 3) for k, c in langs.items() if c.level_ok < 0.85 * c.tp
+    }
+    assert not misgraded, f"level under 0.85: {misgraded}"
