@@ -21,10 +21,11 @@ from crawler.extract import extract_article
 from crawler.feed_items import items_from_feed
 from crawler.feeds import discover_hub
 from crawler.fetch import Fetcher
-from crawler.health import adaptive_interval
+from crawler.health import PublishingStats, adaptive_interval
 from crawler.language import detect_language
 from crawler.normalize import canonical_url
 from crawler.parsing import FeedParsing
+from crawler.source_book import SourceLedger
 from crawler.store import ItemStore, now_utc
 from crawler.types import Item, Source
 
@@ -75,16 +76,19 @@ async def refresh_source(
     store: ItemStore,
     site_options: SiteCrawlOptions,
     parsing: FeedParsing | None = None,
+    rows: SourceLedger | None = None,
 ) -> PollReport:
     """Refresh one source; the isolation boundary between sources.
 
     Expected failures are CrawlerErrors handled below; anything else (a parser bug, a database
     hiccup) is still recorded on this source's own row with its type and message, and backs
     the source off, so one bad source never stops a cycle. Cancellation passes through.
+    `rows` is where the feed's row is read and recorded: a cycle's SourceBook, else the store.
     """
+    ledger = rows or store
     try:
         if source.type == "feed":
-            return await refresh_feed(source, fetcher, store, parsing)
+            return await refresh_feed(source, fetcher, store, parsing, ledger)
         return await refresh_site(source, store, site_options)
     except Exception as exc:  # isolation boundary: cause logged and recorded
         log.error(
@@ -98,7 +102,7 @@ async def refresh_source(
             f"unexpected {type(exc).__name__} while refreshing: {exc}", url=source.url
         )
         try:
-            return _failed(source, store, wrapped)
+            return _failed(source, ledger, wrapped)
         except Exception as record_exc:  # the store itself may be what failed
             log.error(
                 "source %s: could not record the failure either: %s: %s",
@@ -111,9 +115,14 @@ async def refresh_source(
 
 
 async def refresh_feed(
-    source: Source, fetcher: Fetcher, store: ItemStore, parsing: FeedParsing | None = None
+    source: Source,
+    fetcher: Fetcher,
+    store: ItemStore,
+    parsing: FeedParsing | None = None,
+    rows: SourceLedger | None = None,
 ) -> PollReport:
-    state = store.feed_state(source.name)
+    ledger = rows or store
+    state = ledger.feed_state(source.name)
     try:
         result = await fetcher.get(
             source.url,
@@ -123,8 +132,8 @@ async def refresh_feed(
             allow=source.allow_private,
         )
         if result.not_modified:
-            next_poll = _next_poll(source, store, max_age=result.max_age)
-            store.record_success(
+            next_poll = _next_poll(source, ledger.publishing_stats(source.name), result.max_age)
+            ledger.record_success(
                 source.name, items_new=0, next_poll_at=next_poll, keep_validators=True
             )
             return PollReport(source.name, ok=True, not_modified=True, next_poll_at=next_poll)
@@ -133,14 +142,22 @@ async def refresh_feed(
         parsed = await (parsing or _IN_THREAD).parse(
             result.content, result.url, result.headers, source, MAX_ENTRIES
         )
-        feed, candidates = parsed.feed, list(parsed.items)
-        known = await asyncio.to_thread(store.known_urls, [item.url for item in candidates])
-        fresh = [item for item in candidates if item.url not in known]
-        if source.enrich:
-            fresh = await _enrich(fresh, fetcher, source)
+        feed, fresh = parsed.feed, list(parsed.items)
+        if source.enrich:  # only what is new is worth an article fetch (add_items skips the rest)
+            known = await asyncio.to_thread(store.known_urls, [item.url for item in fresh])
+            fresh = await _enrich(
+                [item for item in fresh if item.url not in known], fetcher, source
+            )
+        stats = ledger.publishing_stats(source.name)  # before storing: the ledger may be a cycle's
         stored = await asyncio.to_thread(store.add_items, fresh)
-        next_poll = _next_poll(source, store, max_age=result.max_age, ttl_minutes=feed.ttl_minutes)
-        store.record_success(
+        if stored:
+            stats = replace(
+                stats,
+                items_in_history=stats.items_in_history + len(stored),
+                newest_seen=max(filter(None, [stats.newest_seen, *(i.fetched_at for i in stored)])),
+            )
+        next_poll = _next_poll(source, stats, result.max_age, ttl_minutes=feed.ttl_minutes)
+        ledger.record_success(
             source.name,
             items_new=len(stored),
             etag=result.etag,
@@ -156,7 +173,7 @@ async def refresh_feed(
         return PollReport(
             source.name,
             ok=True,
-            items_seen=len(candidates),
+            items_seen=len(parsed.items),
             items_new=len(stored),
             next_poll_at=next_poll,
             hub=hub,
@@ -166,7 +183,7 @@ async def refresh_feed(
             found_nothing=parsed.entries == 0,
         )
     except CrawlerError as exc:
-        return _failed(source, store, exc)
+        return _failed(source, ledger, exc)
 
 
 async def refresh_site(source: Source, store: ItemStore, options: SiteCrawlOptions) -> PollReport:
@@ -187,7 +204,7 @@ async def refresh_site(source: Source, store: ItemStore, options: SiteCrawlOptio
         )
         log.warning("source %s: %s (%d in a row)", source.name, message, failures)
         return PollReport(source.name, ok=False, error=message, error_kind="crawl")
-    next_poll = _next_poll(source, store)
+    next_poll = _next_poll(source, store.publishing_stats(source.name))
     store.record_success(
         source.name,
         items_new=report.items_new,
@@ -210,12 +227,12 @@ def _record_crawl(store: ItemStore, source: Source, report: CrawlReport) -> None
     CrawlHistory(store.engine).record(crawl_of(report, now_utc()))
 
 
-def _failed(source: Source, store: ItemStore, exc: CrawlerError) -> PollReport:
+def _failed(source: Source, ledger: SourceLedger, exc: CrawlerError) -> PollReport:
     retry_after = exc.retry_after if isinstance(exc, HTTPStatusError) else None
     status = exc.status if isinstance(exc, HTTPStatusError) else None
-    next_poll = _backoff(source, store, retry_after)
+    next_poll = _backoff(source, ledger, retry_after)
     message = str(exc)
-    failures = store.record_failure(source.name, message, next_poll_at=next_poll, status=status)
+    failures = ledger.record_failure(source.name, message, next_poll_at=next_poll, status=status)
     log.warning(
         "source %s: %s [%s] (%d in a row; next try %s)",
         source.name,
@@ -267,14 +284,14 @@ async def _enrich(items: list[Item], fetcher: Fetcher, source: Source) -> list[I
 
 def _next_poll(
     source: Source,
-    store: ItemStore,
-    *,
+    stats: PublishingStats,
     max_age: float | None = None,
+    *,
     ttl_minutes: int | None = None,
 ) -> datetime:
     """The source's interval, adapted to how often it really publishes and stretched (never
     shortened) by the publisher's own hints."""
-    delay = adaptive_interval(source.interval, store.publishing_stats(source.name))
+    delay = adaptive_interval(source.interval, stats)
     if max_age:
         delay = max(delay, _capped(max_age, MAX_POLITE_DELAY))
     if ttl_minutes:
@@ -282,9 +299,9 @@ def _next_poll(
     return now_utc() + delay
 
 
-def _backoff(source: Source, store: ItemStore, retry_after: float | None) -> datetime:
+def _backoff(source: Source, ledger: SourceLedger, retry_after: float | None) -> datetime:
     """Capped exponential back-off: a failing source is retried less often, never dropped."""
-    failures = store.feed_state(source.name).consecutive_failures
+    failures = ledger.feed_state(source.name).consecutive_failures
     delay: timedelta = min(source.interval * (2 ** min(failures, 10)), MAX_BACKOFF)
     if retry_after is not None:
         delay = max(delay, _capped(retry_after, MAX_BACKOFF))

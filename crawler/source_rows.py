@@ -157,7 +157,7 @@ class SourceRows:
         now = now or now_utc()
         with self.engine.connect() as conn:
             rows = conn.execute(select(sources)).all()
-            stats = _publishing_stats(conn, now - HISTORY)
+            stats = publishing_stats_since(conn, now - HISTORY)
         open_problems = []
         history = CrawlHistory(self.engine)
         changes: list[tuple[str, dict[str, Any]]] = []
@@ -252,7 +252,7 @@ class SourceRows:
         ]
 
 
-def _publishing_stats(conn: Connection, since: datetime) -> dict[str, PublishingStats]:
+def publishing_stats_since(conn: Connection, since: datetime) -> dict[str, PublishingStats]:
     """Every source's items fetched since `since` and its newest, in one grouped query."""
     query = (
         select(items.c.source, func.count(), func.max(items.c.fetched_at))

@@ -25,6 +25,7 @@ from crawler.errors import CrawlerError
 from crawler.fetch import Fetcher
 from crawler.parsing import FeedParsing
 from crawler.refresh import PollReport, SiteCrawlOptions, refresh_source
+from crawler.source_book import SourceBook
 from crawler.store import SourceProblem, now_utc
 from crawler.types import Source
 from crawler.websub import WebSubStore, callback_url, needs_subscription, subscribe
@@ -58,19 +59,28 @@ def site_options(app: App) -> SiteCrawlOptions:
 
 
 async def poll(
-    app: App, fetcher: Fetcher, source: Source, parsing: FeedParsing | None = None
+    app: App,
+    fetcher: Fetcher,
+    source: Source,
+    parsing: FeedParsing | None = None,
+    book: SourceBook | None = None,
 ) -> PollReport:
+    """Poll one source; `book`: the rows of the cycle it is part of (else its own row)."""
     with about(source=source.name):
         began = time.monotonic()
-        report = await _poll(app, fetcher, source, parsing)
+        report = await _poll(app, fetcher, source, parsing, book)
         metrics.observe_poll(report, source.type, time.monotonic() - began)
         return report
 
 
 async def _poll(
-    app: App, fetcher: Fetcher, source: Source, parsing: FeedParsing | None
+    app: App,
+    fetcher: Fetcher,
+    source: Source,
+    parsing: FeedParsing | None,
+    book: SourceBook | None,
 ) -> PollReport:
-    report = await refresh_source(source, fetcher, app.items, site_options(app), parsing)
+    report = await refresh_source(source, fetcher, app.items, site_options(app), parsing, book)
     if report.ok and report.hub and report.topic and app.settings.public_url:
         await ensure_subscription(app, fetcher, source, report.hub, report.topic)
     if report.ok:
@@ -82,6 +92,8 @@ async def _poll(
             else f"{report.items_new} new of {report.items_seen}",
         )
     if report.found_nothing:  # a source that yields nothing is told now, not at the next check
+        if book is not None:
+            book.flush()  # the check reads the rows
         await check_sources(app)
     return report
 
@@ -110,6 +122,7 @@ async def poll_all(
     concurrency: int = POLL_CONCURRENCY,
     parsing: FeedParsing | None = None,
     on_polled: Callable[[], None] = lambda: None,
+    book: SourceBook | None = None,
 ) -> list[PollReport]:
     """Poll every source, `concurrency` at a time and at most PER_HOST_CONCURRENCY per host:
     at 50 ms a response, 1,000 feeds four at a time took 12 s of waiting alone."""
@@ -121,7 +134,7 @@ async def poll_all(
     async def one(source: Source) -> PollReport:
         async with per_host[urlsplit(source.url).netloc.lower()], limit:
             try:
-                return await poll(app, fetcher, source, parsing)
+                return await poll(app, fetcher, source, parsing, book)
             except Exception as exc:  # one source's bug must not end the cycle for the others
                 log.exception("source %s: poll failed unexpectedly", source.name)
                 return PollReport(source.name, ok=False, error=f"{type(exc).__name__}: {exc}")
@@ -232,7 +245,10 @@ async def run_once(
         Fetcher(app.fetch_policy) as fetcher,
         FeedParsing.for_feeds(sum(s.type == "feed" for s in sources)) as parsing,
     ):
-        polls = await poll_all(app, fetcher, sources, parsing=parsing, on_polled=on_polled)
+        with SourceBook(app.items, [s.name for s in sources]) as book:
+            polls = await poll_all(
+                app, fetcher, sources, parsing=parsing, on_polled=on_polled, book=book
+            )
     await check_sources(app)
     classified, outcomes = await classify_and_alert(app)
     all_outcomes = list(outcomes)

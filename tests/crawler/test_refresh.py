@@ -213,8 +213,9 @@ def test_huge_publisher_hints_are_capped_not_overflowing(store: ItemStore) -> No
     # 1e14 s overflowed timedelta before the cap was applied
     source = Source("busy", "https://busy.example.org/rss", "feed")
     store.sync_sources([source])
+    stats = store.publishing_stats(source.name)
     for hint in (99999999999999.0, float("inf"), 1e308):
         assert _backoff(source, store, hint) - now_utc() <= MAX_BACKOFF
-        assert _next_poll(source, store, max_age=hint) - now_utc() <= MAX_POLITE_DELAY
-    huge_ttl = _next_poll(source, store, ttl_minutes=10**15)
+        assert _next_poll(source, stats, max_age=hint) - now_utc() <= MAX_POLITE_DELAY
+    huge_ttl = _next_poll(source, stats, ttl_minutes=10**15)
     assert huge_ttl - now_utc() <= MAX_POLITE_DELAY
