@@ -16,7 +16,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from urllib.parse import urljoin
 
-import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 
@@ -243,6 +242,8 @@ def _same_headline(headline: str, anchor: str) -> bool:
 
 
 def _parse(fetched: FetchedPage) -> _Page | None:
+    import trafilatura  # imported when used: it costs 0.2 s of every start
+
     tree = trafilatura.load_html(fetched.html)
     if not isinstance(tree, HtmlElement):
         return None
@@ -290,6 +291,8 @@ def _extract(page: _Page) -> ExtractedArticle | None:
 
 def _without_boilerplate(page: _Page) -> HtmlElement:
     keep = {id(b.element) for b in page.content}
+    import trafilatura  # imported when used: it costs 0.2 s of every start
+
     tree: HtmlElement = trafilatura.load_html(page.fetched.html)
     blocks = page_blocks(tree)  # same walk on a fresh tree: same order, same elements
     for mine, theirs in zip(blocks, page.blocks, strict=False):
