@@ -1,4 +1,4 @@
-"""The issue-10 targets on the rounds written last (tests/data/blind6.jsonl, blind7.jsonl).
+"""The issue-10 targets on the rounds written last (tests/data/blind6, blind7, blind8.jsonl).
 
 Both were written from real reporting (Gabala 2025, Budapest 2025, Bishkek and Shusha 2024,
 Ankara and Astana 2023, Samarkand 2022, the 2021 renaming; the Secretaries-General; TURKSOY,
@@ -8,7 +8,9 @@ Central Asia with China, Japan, the EU or the Gulf, bilateral visits, Turkic cul
 linguistics and history, Turkish domestic politics, Ukrainian ОТГ, OTS the company), and
 measured before the watch-list was changed for them: blind6 P 0.995 R 0.986 level 0.962,
 blind7 (quotes, capitals, hyphenated compounds, apostrophe variants, sidelines meetings)
-P 0.992 R 0.984 level 0.928. The README has the per-language figures as first measured; this
+P 0.992 R 0.984 level 0.928; blind8, written after their fixes (election observers, sectoral
+ministers, Cooperation Day, the Universities Union, offices, statements), P 1.000 R 0.929
+level 0.923. The README has the per-language figures as first measured; this
 test keeps the targets on them now. `pytest -s` prints the table by set, language and class.
 """
 
@@ -28,7 +30,7 @@ from tests.alerts.test_devset import Counts, print_table
 from tests.alerts.test_recall_eval import LANG_RECALL, LANGUAGES, LEVEL, PRECISION, RECALL
 
 ROOT = Path(__file__).resolve().parents[2]
-SETS = [ROOT / "tests" / "data" / name for name in ("blind6.jsonl", "blind7.jsonl")]
+SETS = [ROOT / "tests" / "data" / name for name in ("blind6.jsonl", "blind7.jsonl", "blind8.jsonl")]
 # A language's precision rests on 15 to 30 flags: one false alarm in a small slice is 0.96.
 LANG_PRECISION = 0.90
 
