@@ -8,11 +8,12 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from crawler.clock import now_utc
 from crawler.schema import metadata
 
-__all__ = ["as_utc", "create_schema", "make_engine", "now_utc"]
+__all__ = ["as_utc", "create_schema", "database_trouble", "make_engine", "now_utc"]
 
 
 def make_engine(url: str) -> Engine:
@@ -39,6 +40,14 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def database_trouble(exc: DBAPIError) -> str:
+    """One log line for a database that is locked, refusing or gone: the driver's own first
+    line (it names host and port, or "database is locked"), without SQL or parameters."""
+    cause = exc.orig if exc.orig is not None else exc
+    first = next((line.strip() for line in str(cause).splitlines() if line.strip()), "")
+    return f"database unreachable or locked ({type(cause).__name__}: {first[:240]})"
 
 
 def _casefold(value: object) -> str | None:

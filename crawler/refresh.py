@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
+
 from crawler.addresses import AllowList
 from crawler.crawl import CrawlReport, crawl_site
 from crawler.crawlhistory import CrawlHistory, crawl_of
@@ -81,8 +83,10 @@ async def refresh_source(
     """Refresh one source; the isolation boundary between sources.
 
     Expected failures are CrawlerErrors handled below; anything else (a parser bug, a database
-    hiccup) is still recorded on this source's own row with its type and message, and backs
-    the source off, so one bad source never stops a cycle. Cancellation passes through.
+    bug) is still recorded on this source's own row with its type and message, and backs
+    the source off, so one bad source never stops a cycle. Cancellation passes through, and so
+    does a database that is locked or gone (DBAPIError): it is no fault of this source, and
+    its row cannot be written anyway; the caller retries the poll soon (otswatch.daemon).
     `rows` is where the feed's row is read and recorded: a cycle's SourceBook, else the store.
     """
     ledger = rows or store
@@ -90,6 +94,8 @@ async def refresh_source(
         if source.type == "feed":
             return await refresh_feed(source, fetcher, store, parsing, ledger)
         return await refresh_site(source, store, site_options)
+    except DBAPIError:
+        raise
     except Exception as exc:  # isolation boundary: cause logged and recorded
         log.error(
             "source %s: unexpected %s while refreshing: %s",

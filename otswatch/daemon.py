@@ -28,7 +28,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import DBAPIError
 
+from crawler.database import database_trouble
 from crawler.fetch import Fetcher
 from crawler.parsing import FeedParsing
 from crawler.store import now_utc
@@ -61,6 +63,7 @@ CANCEL_GRACE = 1.5  # seconds for cancelled jobs to unwind
 READINESS_CHECK = 15.0  # seconds between looks for stalled jobs
 SWEEP_RUN = 300.0  # seconds a classification sweep or source check may take
 POLL_RUN_FACTOR = 10  # a feed poll (fetch, then enrichment of its items) in fetch timeouts
+DB_RETRY = timedelta(seconds=10)  # a poll the database cut off runs again this soon
 
 
 class Daemon:
@@ -143,14 +146,14 @@ class Daemon:
         if self._dispatcher is not None:
             self.app.spawn(self._dispatcher.run(self.stopping))
         self._scheduler.add_job(
-            self._tracked(self._watch_config),
+            self._tracked(self._watch_config, "the config watch"),
             IntervalTrigger(seconds=CONFIG_POLL),
             id="watch-config",
             max_instances=1,
             coalesce=True,
         )
         self._scheduler.add_job(
-            self._tracked(self._jobwatch.check),
+            self._tracked(self._jobwatch.check, "the job watch"),
             IntervalTrigger(seconds=READINESS_CHECK),
             id="job-watch",
             max_instances=1,
@@ -159,7 +162,7 @@ class Daemon:
         self.app.readiness.expect("watch-config", every=CONFIG_POLL, longest_run=CONFIG_POLL)
         self.app.readiness.expect("job-watch", every=READINESS_CHECK, longest_run=30.0)
         self._scheduler.add_job(
-            self._tracked(lambda: classify_and_alert(self.app)),
+            self._tracked(lambda: classify_and_alert(self.app), "classification and alerts"),
             IntervalTrigger(seconds=self.app.config.settings.classify_every),
             id="classify",
             max_instances=1,
@@ -169,7 +172,7 @@ class Daemon:
         every = self.app.config.settings.classify_every
         self.app.readiness.expect("classify", every=every, longest_run=max(every, SWEEP_RUN))
         self._scheduler.add_job(
-            self._tracked(partial(check_sources, self.app)),
+            self._tracked(partial(check_sources, self.app), "the source check"),
             IntervalTrigger(minutes=15),
             id="check-sources",
             max_instances=1,
@@ -188,7 +191,7 @@ class Daemon:
             if route.digest is None or not route.destinations:
                 continue
             self._scheduler.add_job(
-                self._tracked(partial(send_digest, self.app, route)),
+                self._tracked(partial(send_digest, self.app, route), f"the digest of {route.name}"),
                 CronTrigger.from_crontab(
                     route.digest.cron, timezone=ZoneInfo(route.digest.timezone)
                 ),
@@ -275,7 +278,7 @@ class Daemon:
         )
         self.app.readiness.expect(f"source:{source.name}", every=None, longest_run=longest)
         self._scheduler.add_job(
-            self._tracked(lambda: self._poll_and_reschedule(source)),
+            self._tracked(lambda: self._poll_and_reschedule(source), f"poll of {source.name}"),
             DateTrigger(run_date=when),
             id=f"source:{source.name}",
             replace_existing=True,
@@ -290,6 +293,9 @@ class Daemon:
             when = report.next_poll_at or when
             if report.items_new:
                 alert_soon(self.app)
+        except DBAPIError:  # what it fetched is not stored: fetch again soon, not in an interval
+            when = min(when, now_utc() + DB_RETRY)
+            raise
         finally:
             current = next((s for s in self.app.config.sources if s.name == source.name), None)
             if not self.stopping.is_set() and current is not None and current.enabled:
@@ -305,7 +311,9 @@ class Daemon:
         else:
             self.app.readiness.finished(event.job_id)
 
-    def _tracked(self, job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
+    def _tracked(
+        self, job: Callable[[], Awaitable[object]], name: str
+    ) -> Callable[[], Awaitable[None]]:
         """Run a job as a task we can cancel on stop, and log (not swallow) what escapes it."""
 
         async def runner() -> None:
@@ -320,8 +328,14 @@ class Daemon:
                 if not self.stopping.is_set():
                     raise
                 log.info("a job still running at stop was cut off; it runs again at the next start")
+            except DBAPIError as exc:  # expected in operation: one line, no traceback
+                log.warning(
+                    "%s stopped: %s; nothing is lost, it runs again at its next time",
+                    name,
+                    database_trouble(exc),
+                )
             except Exception:  # the daemon outlives any one job; log.exception keeps the cause
-                log.exception("scheduled job failed; the daemon carries on")
+                log.exception("%s failed; the daemon carries on", name)
             finally:
                 self._tasks.discard(task)
 

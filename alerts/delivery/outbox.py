@@ -16,6 +16,8 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import DBAPIError
+
 from alerts.delivery.destinations.base import DeliveryError, Destination
 from alerts.delivery.digest import build_entries, group_by_story, make_digest
 from alerts.delivery.events import group_events
@@ -25,6 +27,7 @@ from alerts.delivery.types import Delivery
 from alerts.delivery.view import day
 from alerts.delivery.wording import wording_for
 from alerts.flagging.store import FlaggedItem
+from crawler.database import database_trouble
 from crawler.store import now_utc
 
 log = logging.getLogger(__name__)
@@ -36,6 +39,7 @@ RETRY_BASE = timedelta(minutes=1)
 RETRY_CAP = timedelta(hours=2)
 MAX_RETRY_WAIT = 86_400.0  # seconds: the longest Retry-After honoured
 HEARTBEAT = CLAIM_LEASE / 3  # how often a running attempt renews its lease
+RECORD_PATIENCE = timedelta(minutes=10)  # an accepted send waits this long for the database
 
 
 @dataclass(frozen=True)
@@ -214,29 +218,36 @@ async def _attempt(
         language=wording_for(delivery.language).code,
     )
     began = time.monotonic()
-    try:
-        async with _heartbeat(store, delivery.id):
+    failure: DeliveryError | None = None
+    async with _heartbeat(store, delivery.id):  # held until the send is recorded
+        try:
             ack = await destination.send(digest)
-    except Exception as exc:  # noqa: BLE001 - one broken destination must not stop the others
-        if not isinstance(exc, DeliveryError):
-            exc = DeliveryError(
-                delivery.destination, f"unexpected {type(exc).__name__}: {exc}", retryable=True
+        except Exception as exc:  # noqa: BLE001 - one broken destination must not stop the others
+            failure = (
+                exc
+                if isinstance(exc, DeliveryError)
+                else DeliveryError(
+                    delivery.destination, f"unexpected {type(exc).__name__}: {exc}", retryable=True
+                )
             )
+        else:
+            await _record_sent(store, delivery.id, ack)
+    if failure is not None:
         attempts = delivery.attempts + 1
         retry_at = None
-        if exc.retryable and attempts < MAX_ATTEMPTS:
+        if failure.retryable and attempts < MAX_ATTEMPTS:
             delay = min(RETRY_BASE * 2 ** (attempts - 1), RETRY_CAP)
-            if exc.retry_after and math.isfinite(exc.retry_after):
-                delay = max(delay, timedelta(seconds=min(exc.retry_after, MAX_RETRY_WAIT)))
+            if failure.retry_after and math.isfinite(failure.retry_after):
+                delay = max(delay, timedelta(seconds=min(failure.retry_after, MAX_RETRY_WAIT)))
             retry_at = max(now, now_utc()) + delay
-        store.mark_failed_attempt(delivery.id, exc.cause, next_attempt_at=retry_at)
+        store.mark_failed_attempt(delivery.id, failure.cause, next_attempt_at=retry_at)
         when = f"retry at {retry_at:%H:%M:%S} UTC" if retry_at else "given up"
         log.warning(
             "delivery %d to %s failed (attempt %d): %s; %s",
             delivery.id,
             delivery.destination,
             attempts,
-            exc.cause,
+            failure.cause,
             when,
             extra={"destination": delivery.destination},
         )
@@ -246,10 +257,9 @@ async def _attempt(
             delivery.kind,
             len(entries),
             False,
-            exc.cause,
+            failure.cause,
             time.monotonic() - began,
         )
-    store.mark_sent(delivery.id, ack)
     log.info(
         "delivered %s %d to %s: %d stories (%s)",
         delivery.kind,
@@ -270,15 +280,51 @@ async def _attempt(
     )
 
 
+async def _record_sent(store: DeliveryStore, delivery_id: int, ack: str) -> None:
+    """Record what the receiver accepted, waiting out a database that is briefly gone.
+
+    Giving up at once would let the claim lapse and the message go out again; the heartbeat
+    keeps the claim while this waits. Past RECORD_PATIENCE the error escapes (the job logs it)
+    and the delivery is retried under the same identity: the at-least-once window.
+    """
+    deadline = time.monotonic() + RECORD_PATIENCE.total_seconds()
+    pause = 0.5
+    while True:
+        try:
+            store.mark_sent(delivery_id, ack)
+        except DBAPIError as exc:
+            if time.monotonic() > deadline:
+                raise
+            log.warning(
+                "delivery %d was accepted (%s) but cannot be recorded: %s; trying again in "
+                "%.1f s so it is not sent twice",
+                delivery_id,
+                ack,
+                database_trouble(exc),
+                pause,
+            )
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 5.0)
+        else:
+            return
+
+
 @contextlib.asynccontextmanager
 async def _heartbeat(store: DeliveryStore, delivery_id: int) -> AsyncIterator[None]:
     """Renew the claim while a send runs: a live slow send keeps its delivery, a dead process
-    lets go of it within CLAIM_LEASE."""
+    lets go of it within CLAIM_LEASE. A renewal the database refuses is tried at the next beat."""
 
     async def beat() -> None:
         while True:
             await asyncio.sleep(HEARTBEAT.total_seconds())
-            if not await asyncio.to_thread(store.renew, delivery_id):
+            try:
+                renewed = await asyncio.to_thread(store.renew, delivery_id)
+            except DBAPIError as exc:
+                log.warning(
+                    "delivery %d: claim not renewed: %s", delivery_id, database_trouble(exc)
+                )
+                continue
+            if not renewed:
                 log.warning("delivery %d: lost its claim during a slow send", delivery_id)
                 return
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -17,6 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
+
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 from alerts.delivery.identity import delivery_identity
 from tests.fakes.config import write_config
@@ -110,11 +113,25 @@ DESTINATIONS = (
 
 
 class Daemon:
-    """`otswatch run` as a user starts it, against one SQLite file."""
+    """`otswatch run` as a user starts it, against one SQLite file or `database_url`.
 
-    def __init__(self, tmp: Path, feed: Feed, smtp_url: str, hook_url: str) -> None:
+    `direct_url` is where the test reads the database (PostgreSQL behind a cuttable proxy:
+    the daemon's URL goes through the proxy, the test's does not).
+    """
+
+    def __init__(
+        self,
+        tmp: Path,
+        feed: Feed,
+        smtp_url: str,
+        hook_url: str,
+        database_url: str | None = None,
+        direct_url: str | None = None,
+    ) -> None:
         self.tmp = tmp
         self.db = tmp / "crash.db"
+        self.database_url = database_url or f"sqlite:///{self.db}"
+        self.direct_url = direct_url or self.database_url
         self.config = write_config(
             tmp / "config",
             sources=f"sources:\n  - {{name: wire, url: '{feed.server.url('/wire.xml')}', "
@@ -125,7 +142,7 @@ class Daemon:
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("OTSWATCH_")},
             "OTSWATCH_CONFIG_DIR": str(self.config),
-            "OTSWATCH_DATABASE_URL": f"sqlite:///{self.db}",
+            "OTSWATCH_DATABASE_URL": self.database_url,
             "OTSWATCH_HTTP_ADDR": "127.0.0.1:0",
             "OTSWATCH_SMTP_URL": smtp_url,
             "OTSWATCH_EMAIL_FROM": "otswatch@desk.test",
@@ -134,13 +151,15 @@ class Daemon:
         }
         self.log = (tmp / "daemon.log").open("a", encoding="utf-8")
         self.kills: list[float] = []
+        sqlite_wait = {"timeout": 30} if self.direct_url.startswith("sqlite") else {}
+        self._engine = create_engine(self.direct_url, poolclass=NullPool, connect_args=sqlite_wait)
 
     def start(self) -> subprocess.Popen[bytes]:
-        if self.db.exists():  # new stories wait in the feed: make the source due at start
-            with sqlite3.connect(self.db, timeout=30) as conn:
-                tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
-                if "sources" in tables:  # a kill may have come before the first migration
-                    conn.execute("UPDATE sources SET next_poll_at = NULL")
+        # new stories wait in the feed: make the source due at start (a kill may have come
+        # before the first migration made the table)
+        if inspect(self._engine).has_table("sources"):
+            with self._engine.begin() as conn:
+                conn.execute(text("UPDATE sources SET next_poll_at = NULL"))
         return subprocess.Popen(
             [sys.executable, "-m", "otswatch.cli", "run"],
             cwd=self.tmp,
@@ -169,14 +188,12 @@ class Daemon:
         process.wait(30)
 
     def query(self, sql: str) -> list[tuple[object, ...]]:
-        with sqlite3.connect(self.db, timeout=30) as conn:
-            return conn.execute(sql).fetchall()
+        with self._engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(text(sql))]
 
     def settled(self) -> bool:
         """Every stored item classified, every flagged item planned for both destinations
         (classification and planning are separate passes), and no delivery waiting."""
-        if not self.db.exists():
-            return False
         try:
             unclassified = self.query(
                 "SELECT count(*) FROM items WHERE id NOT IN (SELECT item_id FROM classifications)"
@@ -189,7 +206,7 @@ class Daemon:
                 "WHERE NOT EXISTS (SELECT 1 FROM delivery_items di JOIN deliveries d "
                 "ON d.id = di.delivery_id WHERE di.story = i.story AND d.destination = dest.d)"
             )[0][0]
-        except sqlite3.OperationalError:  # tables not made yet (killed before the migration)
+        except OperationalError:  # tables not made yet (killed before the migration)
             return False
         return unclassified == 0 and pending == 0 and unplanned == 0
 
