@@ -1,98 +1,75 @@
 """The classifier: which watches an item matches, how strongly, at which level, and why.
 
-One Aho-Corasick automaton holds an anchor literal of every phrase of every watch; only the
-phrases whose anchor occurs in an item's folded text are verified with their regex (word
-boundaries, allowed suffixes). Queries run only when their literals occur. Pure: no I/O.
+Each item is folded once and scanned once (alerts.matching.prefilter): only the phrases whose
+anchor occurs in a field are verified with their regex (word boundaries, allowed suffixes), and
+a rule's query runs only when the words it needs occur. An item nothing could match is settled
+there. Pure: no I/O.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-
-import ahocorasick
+from dataclasses import dataclass
 
 from alerts.matching.judgement import Hit, Judgement
 from alerts.matching.levels import decide
-from alerts.matching.phrases import Pattern
+from alerts.matching.prefilter import Prefilter
+from alerts.matching.prepared import FIELDS, Prepared, identify, prepare
 from alerts.matching.query import Query
-from alerts.matching.textnorm import Folded, clean_markup, is_upper_text, normalize
-from alerts.matching.tokens import Result, TokenStream, haystack_of
+from alerts.matching.textnorm import Folded, is_upper_text
+from alerts.matching.tokens import Result
 from alerts.matching.types import Document, Evidence, Field, Verdict
 from alerts.matching.watchlist import Exclusion, Rule, Watch
-from crawler.language import detect_language, detect_languages
 
 FIELD_FACTOR: dict[Field, float] = {"title": 1.0, "summary": 0.95, "text": 0.8}
-_FIELDS: tuple[Field, ...] = ("title", "summary", "text")
 
 
-@dataclass
-class _Item:
-    """A document folded once, shared by all watches."""
+@dataclass(frozen=True)
+class _Plan:
+    """What can make a watch find evidence in an item at all, asked before it is judged."""
 
-    doc: Document
-    sample: tuple[str, str | None]  # what language identification reads, and the declared code
-    fields: dict[Field, Folded]
-    candidates: dict[Field, set[Pattern]]
-    haystack: str = ""
-    cut: dict[Field, str] = field(default_factory=dict)  # tails of fields ending in "..."
-    places: dict[int, dict[Field, list[int]]] = field(default_factory=dict)
-    _stream: TokenStream | None = None
-    _title_stream: TokenStream | None = None
-    _lang: str | None = None
-
-    @property
-    def lang(self) -> str:
-        """Identified on first use: an item no watch flags and no filter asks about needs none."""
-        if self._lang is None:
-            self._lang = detect_language(*self.sample)[0]
-        return self._lang
-
-    @property
-    def stream(self) -> TokenStream:
-        if self._stream is None:
-            self._stream = TokenStream.build(list(self.fields.items()))
-        return self._stream
-
-    @property
-    def title_stream(self) -> TokenStream:
-        if self._title_stream is None:
-            self._title_stream = TokenStream.build([("title", self.fields["title"])])
-        return self._title_stream
-
-
-def _plausible(declared: str | None) -> str | None:
-    if declared is None:
-        return None
-    code = declared.strip().lower().replace("_", "-").split("-")[0]
-    return code if 2 <= len(code) <= 3 and code.isalpha() else None
+    owners: frozenset[int]  # ids of the rules that hold phrases
+    queries: tuple[Query, ...]  # the rules' queries
+    always: bool  # a rule the prefilter cannot rule out (regexes over the original text)
 
 
 class Classifier:
-    """Classify documents against compiled watches."""
+    """Classify documents against compiled watches.
 
-    def __init__(self, watches: Sequence[Watch]) -> None:
+    `exhaustive`: no prefilter, every phrase's regex runs on every field and every query is
+    evaluated; slow, it is the reference the prefiltered path is tested against."""
+
+    def __init__(self, watches: Sequence[Watch], *, exhaustive: bool = False) -> None:
         self.watches = tuple(watches)
-        self._automaton = ahocorasick.Automaton()
-        anchors: dict[str, list[Pattern]] = {}
+        owners: list[Rule | Exclusion] = []
         for w in self.watches:
-            for p in [p for r in w.rules for p in r.patterns] + [
-                p for e in w.exclusions for p in e.patterns
-            ]:
-                anchors.setdefault(p.anchor, []).append(p)
-        for anchor, pats in anchors.items():
-            self._automaton.add_word(anchor, tuple(pats))
-        self._empty = not anchors
-        # which rules or exclusions hold each phrase, and where (their order is the evidence's)
-        self._owners: dict[Pattern, list[tuple[int, int]]] = {}
-        for w in self.watches:
-            owners: list[Rule | Exclusion] = [*w.rules, *w.exclusions]
-            for owner in owners:
-                for i, p in enumerate(owner.patterns):
-                    self._owners.setdefault(p, []).append((id(owner), i))
-        if not self._empty:
-            self._automaton.make_automaton()
+            owners += [*w.rules, *w.exclusions]
+        self._owners = tuple(owners)
+        first = [r.query for w in self.watches for r in w.rules if r.query is not None]
+        later = [
+            q
+            for w in self.watches
+            for q in (
+                *(r.context for r in w.rules),
+                *(e.query for e in w.exclusions),
+                w.subject,
+                w.framing,
+                w.event,
+                w.bilateral,
+                w.sidelines,
+            )
+            if q is not None
+        ]
+        self._prefilter = None if exhaustive else Prefilter(self._owners, first, later)
+        self._plans = {
+            id(w): _Plan(
+                frozenset(id(r) for r in w.rules if r.patterns),
+                tuple(r.query for r in w.rules if r.query is not None),
+                any(r.regexes for r in w.rules),
+            )
+            for w in self.watches
+        }
 
     # ------------------------------------------------------------------ public API
 
@@ -120,11 +97,11 @@ class Classifier:
         judged by a watch with a language filter) are identified together, which is faster."""
         items = [self._prepare(doc) for doc in docs]
         if any(w.languages for w in self.watches):  # the filter asks every item's language
-            _identify(items)
+            identify(items)
         judged = [
             [j for j in (self._judge(w, i) for w in self.watches) if j.flagged] for i in items
         ]
-        _identify([i for i, flagged in zip(items, judged, strict=True) if flagged])
+        identify([i for i, flagged in zip(items, judged, strict=True) if flagged])
         return [
             [self._verdict(j, item) for j in flagged]
             for item, flagged in zip(items, judged, strict=True)
@@ -137,37 +114,20 @@ class Classifier:
 
     # ------------------------------------------------------------------ internals
 
-    def _prepare(self, doc: Document) -> _Item:
-        sample = f"{doc.title}\n{doc.summary}"[:600]
-        if len(sample) < 60 and doc.text:
-            sample = f"{sample}\n{doc.text[:600]}"
-        fields: dict[Field, Folded] = {}
-        candidates: dict[Field, set[Pattern]] = {}
-        cut: dict[Field, str] = {}
-        for name, raw in zip(_FIELDS, (doc.title, doc.summary, doc.text), strict=True):
-            folded = normalize(clean_markup((raw or "")[: _FIELD_LIMITS[name]]))
-            fields[name] = folded
-            found: set[Pattern] = set()
-            if not self._empty and folded.text:
-                for _end, pats in self._automaton.iter(folded.text):
-                    found.update(pats)
-            candidates[name] = found
-            end = folded.text.rstrip(" ])")
-            if end.endswith(".."):
-                cut[name] = folded.text[-_CUT_TAIL:]
-        haystack = haystack_of(list(fields.items()))
-        # per rule or exclusion, per field, where its candidate phrases sit in it: a rule with
-        # none (most rules, for most items) costs one dictionary look-up
-        places: dict[int, dict[Field, list[int]]] = {}
-        for name, found in candidates.items():
-            for p in found:
-                for owner, i in self._owners[p]:
-                    places.setdefault(owner, {}).setdefault(name, []).append(i)
-        item = _Item(doc, (sample, _plausible(doc.lang)), fields, candidates, haystack, cut)
-        item.places = places
-        return item
+    def _prepare(self, doc: Document) -> Prepared:
+        return prepare(doc, self._prefilter, self._owners)
 
-    def _pattern_hits(self, rule_or_ex: Rule | Exclusion, item: _Item) -> list[Hit]:
+    def _may_find(self, watch: Watch, item: Prepared) -> bool:
+        """Whether any rule of the watch can find evidence: False settles most items."""
+        plan = self._plans[id(watch)]
+        if plan.always or item.found is None or not plan.owners.isdisjoint(item.places):
+            return True
+        if item.cut and any(r.cut_stems for r in watch.rules):
+            return True
+        found = item.found
+        return any(q.could(found) for q in plan.queries)
+
+    def _pattern_hits(self, rule_or_ex: Rule | Exclusion, item: Prepared) -> list[Hit]:
         out: list[Hit] = []
         for fname, places in item.places.get(id(rule_or_ex), {}).items():
             folded = item.fields[fname]
@@ -198,7 +158,7 @@ class Classifier:
                         )
         return out
 
-    def _cut_hits(self, rule: Rule, item: _Item) -> list[Hit]:
+    def _cut_hits(self, rule: Rule, item: Prepared) -> list[Hit]:
         """A name cut off by a truncated title or summary ("...within the Organization of
         Turkic..."): matched on the tail of the field when it holds one of the rule's stems."""
         out: list[Hit] = []
@@ -220,7 +180,7 @@ class Classifier:
                 break
         return out
 
-    def _query_hits(self, rule: Rule, result: Result, item: _Item) -> list[Hit]:
+    def _query_hits(self, rule: Rule, result: Result, item: Prepared) -> list[Hit]:
         toks = item.stream.tokens
         out = []
         for h in result.hits:
@@ -232,7 +192,7 @@ class Classifier:
             out.append(Hit(rule, rule.id, fname, first.start, last.end, text, w))
         return out
 
-    def _rule_hits(self, rule: Rule, item: _Item) -> list[Hit]:
+    def _rule_hits(self, rule: Rule, item: Prepared) -> list[Hit]:
         hits = self._pattern_hits(rule, item)
         if item.cut and rule.cut_stems:
             hits.extend(self._cut_hits(rule, item))
@@ -242,17 +202,20 @@ class Classifier:
                     w = rule.weight * FIELD_FACTOR[fname]
                     # regexes run on original text; spans are kept only for display
                     hits.append(Hit(rule, rule.id, fname, -1, -1, m.group(), w))
-        if rule.query is not None and rule.query.may_match(item.haystack):
-            result = rule.query.evaluate(item.stream)
+        query = rule.query
+        if query is not None and (item.found is None or query.could(item.found)):
+            result = query.evaluate(item.stream)
             if result.matched:
                 hits.extend(self._query_hits(rule, result, item))
         return hits
 
-    def _judge(self, watch: Watch, item: _Item) -> Judgement:
+    def _judge(self, watch: Watch, item: Prepared) -> Judgement:
         j = Judgement(watch)
         lang = item.lang if watch.languages else "und"  # no filter: no need to identify it
         if not watch.accepts(lang, item.doc.source):
             j.skipped = f"filters exclude lang={item.lang} source={item.doc.source}"
+            return j
+        if not self._may_find(watch, item):
             return j
         hits = [h for r in watch.rules for h in self._rule_hits(r, item)]
         if not hits:
@@ -263,7 +226,7 @@ class Classifier:
             ctx = h.rule.context
             if veto is not None:
                 j.dropped.append((h, f"vetoed by exclusion {veto[0].id} ({veto[1]!r})"))
-            elif ctx is not None and not ctx.matches(item.stream):
+            elif ctx is not None and not (item.may(ctx) and ctx.matches(item.stream)):
                 j.dropped.append((h, "required context not found in the item"))
             elif ctx is not None and h.rule.context_window and not _context_next_to(ctx, h, item):
                 j.dropped.append((h, f"context not within {h.rule.context_window} words"))
@@ -284,20 +247,20 @@ class Classifier:
             j.level, j.level_reason, j.level_steps = decision.level, decision.reason, decision.tried
         return j
 
-    def _vetoes(self, watch: Watch, item: _Item) -> list[tuple[Exclusion, str]]:
+    def _vetoes(self, watch: Watch, item: Prepared) -> list[tuple[Exclusion, str]]:
         out = []
         for ex in watch.exclusions:
             found = self._pattern_hits(ex, item)
             if found:
                 out.append((ex, found[0].text))
-            elif ex.query is not None and ex.query.matches(item.stream):
+            elif ex.query is not None and item.may(ex.query) and ex.query.matches(item.stream):
                 out.append((ex, ex.query.source))
         return out
 
-    def _verdict(self, j: Judgement, item: _Item) -> Verdict:
+    def _verdict(self, j: Judgement, item: Prepared) -> Verdict:
         seen: set[tuple[str, str, str]] = set()
         evidence = []
-        for h in sorted(j.hits, key=lambda h: (_FIELDS.index(h.field), -h.weight)):
+        for h in sorted(j.hits, key=lambda h: (FIELDS.index(h.field), -h.weight)):
             key = (h.text, h.field, h.rule_name)
             if key not in seen:
                 seen.add(key)
@@ -334,7 +297,7 @@ def _outside_longer_names(hits: list[Hit]) -> tuple[list[Hit], list[tuple[Hit, s
     return kept, dropped
 
 
-def _context_next_to(ctx: Query, hit: Hit, item: _Item) -> bool:
+def _context_next_to(ctx: Query, hit: Hit, item: Prepared) -> bool:
     """Whether the rule's context sits within its window of the match, in the same field, or
     across the title and the summary (a headline and its lead are read together)."""
     window = hit.rule.context_window or 0
@@ -352,15 +315,6 @@ def _context_next_to(ctx: Query, hit: Hit, item: _Item) -> bool:
     return False
 
 
-def _identify(items: Sequence[_Item]) -> None:
-    """Identify the languages of these items in one batch (crawler.language.detect_languages)."""
-    todo = [i for i in items if i._lang is None]
-    for item, (lang, _confidence) in zip(
-        todo, detect_languages([i.sample for i in todo]), strict=True
-    ):
-        item._lang = lang
-
-
 def _acronym_shape(folded: Folded, m: re.Match[str], acronym: str) -> bool:
     """Capitals in the acronym's own script (Latin TMU is not Kyrgyz ТМУ), and a suffix glued
     on only after an apostrophe or in lower case (ТМУнун), or in capitals too when the whole
@@ -376,13 +330,6 @@ def _acronym_shape(folded: Folded, m: re.Match[str], acronym: str) -> bool:
 
 def _is_cyrillic(text: str) -> bool:
     return any("\u0400" <= ch <= "\u04ff" for ch in text)
-
-
-# How much of each field is judged: a news article says what it is about early, and a bound
-# keeps one enormous page from costing seconds (NEAR queries grow with the matches in a field).
-_FIELD_LIMITS: dict[str, int] = {"title": 1_000, "summary": 5_000, "text": 20_000}
-
-_CUT_TAIL = 160  # characters at the end of a truncated field searched for a cut-off name
 
 
 _EXCL_RULE = Rule("exclusion", "related", 0.0, (), (), None, None)

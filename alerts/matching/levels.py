@@ -33,6 +33,10 @@ class LevelItem(Protocol):
     @property
     def fields(self) -> dict[Field, Folded]: ...
 
+    def may(self, query: Query) -> bool:
+        """False only when the query cannot match anywhere in the item."""
+        ...
+
 
 @dataclass
 class _Case:
@@ -60,20 +64,23 @@ class _Case:
             if title_only:
                 title = self.item.fields["title"].text.replace("'", "")
                 self._memo[key] = any(  # prefilter on the text before building the title's stream
-                    cue is not None and cue.may_match(title) and cue.matches(self.item.title_stream)
+                    cue is not None
+                    and self.item.may(cue)
+                    and cue.may_match(title)
+                    and cue.matches(self.item.title_stream)
                     for cue in (self.watch.bilateral, self.watch.sidelines)
                 )
             else:
                 cue = self.watch.bilateral
                 self._memo[key] = self.two_party(True) or (
-                    cue is not None and cue.matches(self.item.stream)
+                    cue is not None and self.item.may(cue) and cue.matches(self.item.stream)
                 )
         return bool(self._memo[key])
 
 
 def near_cue(cue: Query | None, window: int, hit: Hit, item: LevelItem) -> bool:
     """Whether a mention sits within `window` words of a match of the `cue` query."""
-    if cue is None or hit.start < 0:
+    if cue is None or hit.start < 0 or not item.may(cue):
         return False
     stream = item.stream
     result = cue.evaluate(stream)
@@ -146,7 +153,7 @@ def _two_party(c: _Case) -> str | None:
 
 def _subject_in_title(c: _Case) -> str | None:
     subject = c.watch.subject
-    if subject is not None and subject.matches(c.item.title_stream):
+    if subject is not None and c.item.may(subject) and subject.matches(c.item.title_stream):
         return "the title is about the organization's own business (subject query)"
     return None
 

@@ -68,6 +68,9 @@ class Pattern:
     acronym: bool = False
     # The phrase cut off by an ellipsis at the very end of a field ("Organization of Turkic...")
     cut: re.Pattern[str] | None = None
+    # The other literals every match contains besides the anchor (its other words): the
+    # prefilter checks them before the regex runs
+    others: tuple[str, ...] = ()
 
 
 def compile_phrase(
@@ -83,11 +86,14 @@ def compile_phrase(
     if not parts:
         raise ValueError(f"phrase {phrase!r} has no letters or digits")
     if _SCRIPTLESS.search(phrase):
-        return Pattern(rule, lang, phrase, _compile(re.escape("".join(parts))), max(parts, key=len))
+        anchor = max(parts, key=len)
+        rx = re.escape("".join(parts))
+        return Pattern(rule, lang, phrase, _compile(rx), anchor, others=_others(parts, anchor))
     if acronym:
         body = _GAP.join(re.escape(p) for p in parts)
         rx = f"{_LEFT}({body})('?[^\\W\\d_]{{1,7}})?{_RIGHT}"
-        return Pattern(rule, lang, phrase, _compile(rx), max(parts, key=len), True)
+        anchor = max(parts, key=len)
+        return Pattern(rule, lang, phrase, _compile(rx), anchor, True, None, _others(parts, anchor))
     agglutinative = lang in _AGGLUTINATIVE
     declining = lang in _DECLINING
     pieces = []
@@ -101,11 +107,16 @@ def compile_phrase(
             n = 2
         pieces.append(f"{re.escape(p)}(?:'?[^\\W\\d_]{{0,{n}}})")
     left, anchor = _LEFT, max(parts, key=len)
+    literals = list(parts)  # what every match holds as written
     if _ARABIC.search(phrase):
         left, pieces[0], anchor = _arabic_start(parts[0], pieces[0], anchor)
+        if not pieces[0].startswith(re.escape(parts[0])):  # al- or li+al-: the alef varies
+            literals[0] = parts[0][1:]
     rx = f"{left}({_GAP.join(pieces)}){_RIGHT}"
     cut = _cut_regex(pieces, parts, cut_stems) if cut_stems else None
-    return Pattern(rule, lang, phrase, _compile(rx), anchor, cut=cut)
+    return Pattern(
+        rule, lang, phrase, _compile(rx), anchor, cut=cut, others=_others(literals, anchor)
+    )
 
 
 def _arabic_start(first: str, piece: str, anchor: str) -> tuple[str, str, str]:
@@ -117,6 +128,13 @@ def _arabic_start(first: str, piece: str, anchor: str) -> tuple[str, str, str]:
         return left, piece, anchor
     piece = "(?:ال|لل)" + piece[len(re.escape("ال")) :]
     return r"(?<![^\W_])[وف]?[بك]?", piece, anchor[1:] if anchor == first else anchor
+
+
+def _others(literals: list[str], anchor: str) -> tuple[str, ...]:
+    """The literals of every match but the anchor, longest first, each once (one inside the
+    anchor is found with it)."""
+    rest = sorted({p for p in literals if p != anchor}, key=len, reverse=True)
+    return tuple(p for p in rest if p not in anchor)
 
 
 _ELLIPSIS_END = r"[^\w.]{0,3}\.{2,}[^\w]{0,3}$"  # "Turkic...", "Turkic …", "Turkic [...]"

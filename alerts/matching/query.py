@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from alerts.matching.querynodes import NO_MATCH, And, Near, Node, Not, Or, Phrase, Word
@@ -206,6 +207,14 @@ class Query:
         """Cheap prefilter: False only when the query cannot match this folded text (every
         group of required strings, e.g. both sides of a NEAR, has one in the text)."""
         return all(any(lit in haystack for lit in group) for group in self.required)
+
+    def could(self, found: AbstractSet[str]) -> bool:
+        """False only when the query cannot match an item whose folded text holds, of the
+        strings in `needs()`, only those in `found` (see Node.could)."""
+        return self.root.could(found)
+
+    def needs(self) -> frozenset[str]:
+        return self.root.needs()
 
     def evaluate(self, stream: TokenStream) -> Result:
         key = (id(self), True)

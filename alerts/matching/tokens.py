@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from alerts.matching.textnorm import Folded
 
+PREFIX_SET_MAX = 20  # longest prefix answered from TokenStream.starts
 _FIELD_GAP = 10_000  # token positions between two fields: no phrase or NEAR spans a gap
 # Han and kana are written without spaces: each character is a word of its own, so that a
 # query can name 框架内 inside 突厥国家组织框架内合作.
@@ -67,6 +68,7 @@ class TokenStream:
     # and cue queries once per hit, and a page with many hits must not pay for each again.
     memo: dict[tuple[int, bool], object] = field(default_factory=dict)
     _forms: list[str] | None = None
+    _starts: frozenset[str] | None = None
     _tokens: list[Token] | None = None
     _index: dict[str, list[int]] | None = None
 
@@ -94,8 +96,23 @@ class TokenStream:
     def has(self, form: str) -> bool:
         return form in self.vocabulary
 
+    @property
+    def starts(self) -> frozenset[str]:
+        """Every start of every form, 2 to PREFIX_SET_MAX characters long: a query's prefixes
+        (summit*, саммит*...) are then answered by set look-ups, a big OR of them by one set
+        intersection, for every query asked of the item."""
+        if self._starts is None:
+            starts: set[str] = set()
+            for form in self.vocabulary:
+                starts.update([form[:k] for k in range(2, min(len(form), PREFIX_SET_MAX) + 1)])
+            self._starts = frozenset(starts)
+        return self._starts
+
     def has_prefixed(self, prefix: str) -> bool:
-        """Whether some token has a form starting with `prefix` (one binary search)."""
+        """Whether some token has a form starting with `prefix` (a set look-up, or for a long
+        prefix a binary search)."""
+        if 2 <= len(prefix) <= PREFIX_SET_MAX:
+            return prefix in self.starts
         forms = self.forms
         k = bisect_left(forms, prefix)
         return k < len(forms) and forms[k].startswith(prefix)
