@@ -27,6 +27,7 @@ import httpx
 
 from crawler.addresses import AllowList, IPAddress
 from crawler.errors import BlockedAddressError, DNSError
+from crawler.origin_pools import OriginPools
 
 # The allow-list of the request being made; read by the network backend when it connects.
 _CURRENT: contextvars.ContextVar[AllowList | None] = contextvars.ContextVar(
@@ -115,12 +116,15 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
     """httpx's own transport with the pinning backend under its connection pool.
 
     httpx takes no network backend argument, so the pool it built is replaced by one that
-    has it; everything else (request mapping, exception mapping, streaming) stays httpx's.
+    has it (pools, one per origin); everything else (request mapping, exception mapping,
+    streaming) stays httpx's.
     """
 
-    def __init__(self, *, verify: bool = True) -> None:
-        super().__init__(verify=verify)
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify),
+    def __init__(self, *, verify: bool = True, keepalive_expiry: float = 5.0) -> None:
+        context = httpx.create_ssl_context(verify=verify)  # once: loading the CAs takes 20 ms
+        super().__init__(verify=context)
+        self._pool = OriginPools(  # see crawler.origin_pools: one pool per origin
+            ssl_context=context,
+            keepalive_expiry=keepalive_expiry,
             network_backend=_PinningBackend(),
         )

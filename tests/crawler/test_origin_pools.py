@@ -1,0 +1,99 @@
+"""Kept-alive connections per origin: reused between feeds of a host, closed when it goes quiet."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import httpcore
+
+from crawler.fetch import Fetcher, FetchPolicy
+from crawler.origin_pools import OriginPools
+
+BODY = b"<rss><channel><title>t</title></channel></rss>"
+
+
+class KeepAliveServer:
+    """An HTTP/1.1 server on a loopback address that counts the connections it was opened."""
+
+    def __init__(self, host: str) -> None:
+        self.host = host
+        self.connections = 0
+        self.requests = 0
+        self._server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> KeepAliveServer:
+        self._server = await asyncio.start_server(self._serve, self.host, 0)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+
+    @property
+    def base(self) -> str:
+        assert self._server is not None
+        return f"http://{self.host}:{self._server.sockets[0].getsockname()[1]}"
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while await reader.readuntil(b"\r\n\r\n"):
+                self.requests += 1
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+                    b"Content-Length: %d\r\n\r\n%s" % (len(BODY), BODY)
+                )
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+def request(url: str) -> httpcore.Request:
+    return httpcore.Request("GET", url, headers={"Host": url.split("/")[2]})
+
+
+def test_feeds_of_one_host_share_a_connection_across_hosts() -> None:
+    """More hosts than httpcore's single pool held (10): each host still keeps its one."""
+
+    async def run() -> list[int]:
+        servers = [KeepAliveServer(f"127.0.0.{n}") for n in range(1, 13)]
+        async with contextlib.AsyncExitStack() as stack:
+            for server in servers:
+                await stack.enter_async_context(server)
+            policy = FetchPolicy("t", allow_private_networks=True, obey_robots=False)
+            fetcher = await stack.enter_async_context(Fetcher(policy))
+            for n in range(60):  # round robin over the hosts, as a cycle goes through sources
+                result = await fetcher.get(f"{servers[n % len(servers)].base}/feed/{n}")
+                assert result.content == BODY
+            return [server.connections for server in servers]
+
+    assert asyncio.run(run()) == [1] * 12
+
+
+def test_quiet_origins_are_closed_but_never_under_an_open_response() -> None:
+    async def run() -> None:
+        async with (
+            KeepAliveServer("127.0.0.1") as one,
+            KeepAliveServer("127.0.0.2") as two,
+            KeepAliveServer("127.0.0.3") as three,
+        ):
+            pools = OriginPools(keepalive_expiry=60.0, max_origins=2)
+            held = await pools.handle_async_request(request(f"{one.base}/held"))
+            for server in (two, three):
+                answer = await pools.handle_async_request(request(f"{server.base}/"))
+                await answer.aread()
+                await answer.aclose()
+            assert pools.origins == 2  # the second origin went; the first still streams
+            assert await held.aread() == BODY
+            await held.aclose()
+            again = await pools.handle_async_request(request(f"{two.base}/"))
+            await again.aread()
+            await again.aclose()
+            assert pools.origins == 2 and two.connections == 2  # reopened after it was closed
+            await pools.aclose()
+            assert pools.origins == 0
+
+    asyncio.run(run())
