@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -51,6 +53,8 @@ class Round:
     postgres_cpu: float  # the backends serving this round's database
     broker_cpu: float  # RabbitMQ's beam process (shared with the machine: an upper bound)
     daemon_cpu: float
+    farm_cpu: float  # this process: the farm's asyncio thread serving the feeds
+    load: float  # the 1-minute load average when the round ended
 
     def line(self) -> str:
         return (
@@ -60,20 +64,23 @@ class Round:
             f"{1000 * self.cpu / self.fetches:5.1f} ms, PostgreSQL "
             f"{1000 * self.postgres_cpu / self.fetches:5.1f} ms, broker "
             f"{1000 * self.broker_cpu / self.fetches:5.1f} ms, daemon "
-            f"{1000 * self.daemon_cpu / self.fetches:5.1f} ms CPU"
+            f"{1000 * self.daemon_cpu / self.fetches:5.1f} ms, farm "
+            f"{1000 * self.farm_cpu / self.fetches:4.1f} ms CPU  | load {self.load:.1f}"
         )
 
 
 def beam_pid() -> int | None:
+    """The machine's RabbitMQ node (not a test's private node, named otswatch-test-*)."""
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if (entry / "comm").read_text().strip() == "beam.smp" and b"rabbit@" in (
-                    entry / "cmdline"
-                ).read_bytes():
-                    return int(entry.name)
+                if (entry / "comm").read_text().strip() != "beam.smp":
+                    continue
+                cmdline = (entry / "cmdline").read_bytes()
             except OSError:
                 continue
+            if b"rabbit" in cmdline and b"otswatch-test" not in cmdline:
+                return int(entry.name)
     return None
 
 
@@ -123,13 +130,14 @@ def one_round(label: str, feeds: int, workers: int, processes: int, latency: flo
                 for worker in names:
                     cluster.start(worker, "worker", "--concurrency", str(processes))
                 for worker in names:
-                    cluster.wait_log(worker, "ready", timeout=120)
+                    cluster.wait_worker_ready(worker)
                 before = sum(tree_cpu(cluster.processes[w].pid) for w in names)
                 beam = beam_pid()
                 beam_before = tree_cpu(beam) if beam else 0.0
                 cluster.start("daemon", "run")
                 cluster.wait_log("daemon", "otswatch running", timeout=120)
                 daemon_before = tree_cpu(cluster.processes["daemon"].pid)  # after its start-up
+                farm_before = sum(os.times()[:2])
                 wait_for(
                     lambda: (
                         cluster.query("SELECT count(*) FROM poll_runs WHERE state = 'done'")[0][0]
@@ -142,6 +150,7 @@ def one_round(label: str, feeds: int, workers: int, processes: int, latency: flo
                 cpu = sum(tree_cpu(cluster.processes[w].pid) for w in names) - before
                 broker_cpu = (tree_cpu(beam) - beam_before) if beam else 0.0
                 daemon_cpu = tree_cpu(cluster.processes["daemon"].pid) - daemon_before
+                farm_cpu = sum(os.times()[:2]) - farm_before
                 backends = cluster.query(
                     f"SELECT pid FROM pg_stat_activity WHERE datname = '{name}'"
                 )
@@ -155,7 +164,7 @@ def one_round(label: str, feeds: int, workers: int, processes: int, latency: flo
             fetches = sum(farm.feed_hits().values())
         return Round(
             label, workers, processes, float(wall), cpu, int(items), fetches,
-            postgres_cpu, broker_cpu, daemon_cpu,
+            postgres_cpu, broker_cpu, daemon_cpu, farm_cpu, os.getloadavg()[0],
         )  # fmt: skip
     finally:
         with admin.connect() as conn:
@@ -166,10 +175,13 @@ def one_round(label: str, feeds: int, workers: int, processes: int, latency: flo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feeds", type=int, default=1000)
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument(
+        "--workers", type=int, nargs="+", default=[1, 2, 4], help="e.g. 1 2 1 2: interleaved"
+    )
     parser.add_argument("--io-processes", type=int, default=2, help="pool size, I/O rounds")
     parser.add_argument("--only", choices=["cold", "io"], help="one kind of round only")
     args = parser.parse_args()
+    print(subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip(), flush=True)
     results: list[Round] = []
     kinds = [("cold", 0.0, 1), ("io 200 ms", 0.2, args.io_processes)]
     for label, latency, processes in kinds:
@@ -181,13 +193,19 @@ def main() -> None:
             results.append(result)
             print(result.line(), f"(round with setup {time.monotonic() - started:.0f} s)")
             sys.stdout.flush()
-    for label in {r.label for r in results}:
-        rounds = [r for r in results if r.label == label]
-        base = next((r for r in rounds if r.workers == 1), None)
-        if base is None:
+    for label in sorted({r.label for r in results}):
+        walls: dict[int, list[float]] = {}
+        for r in results:
+            if r.label == label:
+                walls.setdefault(r.workers, []).append(r.wall)
+        if 1 not in walls:
             continue
-        for r in rounds:
-            print(f"{label}: {r.workers} workers {base.wall / r.wall:.2f}x faster than 1")
+        base = statistics.median(walls[1])
+        for workers, times in sorted(walls.items()):
+            print(
+                f"{label}: {workers} workers {base / statistics.median(times):.2f}x faster "
+                f"than 1 (median of {len(times)} and {len(walls[1])} rounds)"
+            )
 
 
 if __name__ == "__main__":

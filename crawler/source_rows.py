@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Integer, func, insert, select, update
+from sqlalchemy import Engine, Integer, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from crawler.crawlhistory import CrawlHistory
@@ -52,16 +54,22 @@ class SourceRows:
         self.engine = engine
 
     def sync_sources(self, configured: Sequence[Source]) -> None:
-        """Make sure every configured source has its health row; URL changes reset validators."""
+        """Make sure every configured source has its health row; URL changes reset validators.
+
+        Several processes may do this at once (workers starting together on a shared
+        PostgreSQL): a row another one inserted meanwhile is left as it is, not an error."""
         with self.engine.begin() as conn:
             existing = {row.name: row for row in conn.execute(select(sources))}
+            insert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
             for source in configured:
                 row = existing.get(source.name)
                 if row is None:
                     conn.execute(
-                        insert(sources).values(
+                        insert(sources)
+                        .values(
                             name=source.name, url=source.url, type=source.type, updated_at=now_utc()
                         )
+                        .on_conflict_do_nothing(index_elements=[sources.c.name])
                     )
                 elif row.url != source.url or row.type != source.type:
                     conn.execute(

@@ -46,24 +46,26 @@ class AdvisoryLocks:
         )
 
     @contextmanager
-    def holding(self, space: int, name: str, wait: float = 0.0) -> Iterator[bool]:
-        """Yield True while holding the lock (space, hashtext(name)), False if busy for `wait`."""
+    def holding(self, space: int, name: str, wait: float = 0.0) -> Iterator[Connection | None]:
+        """Yield the connection holding the lock (space, hashtext(name)), None if busy for
+        `wait`. The holder may run its own autocommit statements on it (the poll task records
+        its run there: one checkout a task instead of three)."""
         with self.engine.connect() as conn:
             deadline = time.monotonic() + wait
             while not _try(conn, space, name):
                 if time.monotonic() >= deadline:
-                    yield False
+                    yield None
                     return
                 time.sleep(0.1)
             try:
-                yield True
+                yield conn
             finally:
                 conn.execute(
                     text("SELECT pg_advisory_unlock(:space, hashtext(:name))"),
                     {"space": space, "name": name},
                 )
 
-    def host(self, url: str, wait: float = 0.0) -> AbstractContextManager[bool]:
+    def host(self, url: str, wait: float = 0.0) -> AbstractContextManager[Connection | None]:
         return self.holding(LOCK_SPACE, host_of(url), wait)
 
     def dispose(self) -> None:

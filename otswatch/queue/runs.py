@@ -9,13 +9,14 @@ limit, a message lost with a broker's disk) is published again once it is stale.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, func, literal, or_, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -153,59 +154,72 @@ class PollRuns:
             return int(result.rowcount or 0)
 
     # -- the worker's side -----------------------------------------------------------------
-    def start(self, due: Due, worker: str, now: datetime) -> Start:
-        """Claim the run for this delivery, unless it is done already."""
-        with self.engine.begin() as conn:
-            claimed = conn.execute(
-                update(poll_runs)
-                .where(poll_runs.c.source == due.source, poll_runs.c.due_at == due.due_at)
-                .where(poll_runs.c.state.in_(OPEN_STATES))
-                .values(
-                    state="running",
-                    attempts=poll_runs.c.attempts + 1,
-                    started_at=now,
-                    worker=worker,
-                    error=None,
-                )
-            ).rowcount
-            if claimed:
-                return Start.STARTED
-            exists = conn.execute(
-                select(poll_runs.c.state).where(
-                    poll_runs.c.source == due.source, poll_runs.c.due_at == due.due_at
-                )
-            ).first()
-            if exists is not None:
-                return Start.ALREADY_DONE
-            # Published by hand (`otswatch` tools) or its row pruned: record it now.
-            conn.execute(
-                poll_runs.insert().values(
-                    source=due.source,
-                    due_at=due.due_at,
-                    state="running",
-                    attempts=1,
-                    published_at=now,
-                    started_at=now,
-                    worker=worker,
-                )
-            )
-            return Start.STARTED
+    def start(self, due: Due, worker: str, now: datetime, conn: Connection | None = None) -> Start:
+        """Claim the run for this delivery, unless it is done already.
 
-    def finish(self, due: Due, items_new: int, now: datetime, error: str | None = None) -> None:
+        One statement (an upsert), so it may run on the autocommit connection that holds the
+        host lock: a row in an open state is claimed, a missing one (published by hand, or its
+        row pruned) is recorded as running, a done or abandoned one is left alone.
+        """
+        insert = postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        statement = insert(poll_runs).values(
+            source=due.source,
+            due_at=due.due_at,
+            state="running",
+            attempts=1,
+            published_at=now,
+            started_at=now,
+            worker=worker,
+        )
+        claim = statement.on_conflict_do_update(
+            index_elements=[poll_runs.c.source, poll_runs.c.due_at],
+            set_={
+                "state": "running",
+                "attempts": poll_runs.c.attempts + 1,
+                "started_at": now,
+                "worker": worker,
+                "error": None,
+            },
+            where=poll_runs.c.state.in_(OPEN_STATES),
+        ).returning(poll_runs.c.source)
+        with self._connection(conn) as run_on:
+            claimed = run_on.execute(claim).first()
+        return Start.STARTED if claimed is not None else Start.ALREADY_DONE
+
+    def finish(
+        self,
+        due: Due,
+        items_new: int,
+        now: datetime,
+        error: str | None = None,
+        conn: Connection | None = None,
+    ) -> None:
         """The poll ran (a source's own failure is recorded on its row and counts as done)."""
-        self._end(due, "done", now, items_new=items_new, error=error)
+        self._end(due, "done", now, conn, items_new=items_new, error=error)
 
-    def fail(self, due: Due, error: str, now: datetime) -> None:
+    def fail(self, due: Due, error: str, now: datetime, conn: Connection | None = None) -> None:
         """The task itself raised (database down, a bug): the daemon publishes it again."""
-        self._end(due, "failed", now, error=error)
+        self._end(due, "failed", now, conn, error=error)
 
-    def _end(self, due: Due, state: str, now: datetime, **values: object) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
+    def _end(
+        self, due: Due, state: str, now: datetime, conn: Connection | None, **values: object
+    ) -> None:
+        with self._connection(conn) as run_on:
+            run_on.execute(
                 update(poll_runs)
                 .where(poll_runs.c.source == due.source, poll_runs.c.due_at == due.due_at)
                 .values(state=state, finished_at=now, **values)
             )
+
+    @contextmanager
+    def _connection(self, conn: Connection | None) -> Iterator[Connection]:
+        """The caller's autocommit connection (a single statement commits by itself), or a
+        transaction of our own."""
+        if conn is not None:
+            yield conn
+            return
+        with self.engine.begin() as own:
+            yield own
 
     # -- for /metrics and `otswatch status` ------------------------------------------------
     def latencies(self, window: timedelta) -> tuple[list[float], list[float]]:

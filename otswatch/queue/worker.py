@@ -13,6 +13,7 @@ from typing import Any
 
 from celery.signals import worker_process_init, worker_process_shutdown
 
+from crawler.language import identifier
 from otswatch.app import App
 from otswatch.queue.celery_app import CLASSIFY_QUEUE, POLL_QUEUE, make_celery
 from otswatch.queue.politeness import AdvisoryLocks
@@ -43,6 +44,7 @@ def run_worker(app: App, *, concurrency: int, loglevel: str = "INFO") -> int:
     broker = app.settings.broker_url.get_secret_value()
     celery = make_celery(broker, app.config.settings.crawl_timeout)
     register_tasks(celery)
+    identifier()  # the language model (~1 s to load) once here, shared by the forked children
 
     @worker_process_init.connect  # type: ignore[untyped-decorator]
     def _init(**_: Any) -> None:

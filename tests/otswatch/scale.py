@@ -56,6 +56,19 @@ class Cluster:
     def wait_log(self, name: str, text_: str, timeout: float = 30) -> None:
         wait_for(lambda: text_ in self.log(name), timeout, f"{name} to log {text_!r}", self)
 
+    def wait_worker_ready(self, name: str, timeout: float = 180) -> None:
+        """Celery's "<node> ready." for this worker's own node (otswatch-<pid>@host): a bare
+        "ready" also matches "already exists" in a traceback. A worker that exits fails fast."""
+        process = self.processes[name]
+        marker = f"otswatch-{process.pid}@"
+
+        def ready() -> bool:
+            if process.poll() is not None:
+                raise AssertionError(f"{name} exited with {process.returncode}\n{self.logs()}")
+            return any(marker in line and " ready." in line for line in self.log(name).splitlines())
+
+        wait_for(ready, timeout, f"{name} to be ready", self)
+
     def kill(self, name: str) -> None:
         os.killpg(self.processes[name].pid, signal.SIGKILL)
         self.processes[name].wait(timeout=10)

@@ -61,7 +61,7 @@ def test_two_workers_do_every_poll_once_and_survive_a_killed_worker(
                 for name in ("worker-a", "worker-b"):
                     cluster.start(name, "worker", "--concurrency", "2")
                 for name in ("worker-a", "worker-b"):
-                    cluster.wait_log(name, "ready", timeout=180)
+                    cluster.wait_worker_ready(name)
 
                 # the site is published first (sites before feeds); kill whoever crawls it
                 def crawl_under_way() -> bool:
