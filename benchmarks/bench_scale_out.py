@@ -106,6 +106,28 @@ def tree_cpu(pid: int) -> float:
     return total
 
 
+SPIN = "import time\nend = time.monotonic() + {seconds}\nn = 0\nwhile time.monotonic() < end:\n    n += 1\nprint(n)"
+
+
+def cpu_ceiling(seconds: float = 5.0) -> float:
+    """How much more work N CPU-bound processes do than one, on this machine now: the ceiling
+    of an N-worker round's gain. Each spins in its own session, as the workers run (with the
+    kernel's autogroups, CPU is shared between sessions, so the machine's other jobs set it)."""
+
+    def spin(count: int) -> int:
+        code = SPIN.format(seconds=seconds)
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", code], stdout=subprocess.PIPE, start_new_session=True
+            )
+            for _ in range(count)
+        ]
+        return sum(int(p.communicate()[0]) for p in procs)
+
+    one = spin(1)
+    return spin(2) / one
+
+
 def one_round(label: str, feeds: int, workers: int, processes: int, latency: float) -> Round:
     name = f"otswatch_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
@@ -156,7 +178,9 @@ def one_round(label: str, feeds: int, workers: int, processes: int, latency: flo
                 )
                 postgres_cpu = sum(tree_cpu(int(pid)) for (pid,) in backends)
                 [(wall, items)] = cluster.query(
-                    "SELECT EXTRACT(EPOCH FROM max(finished_at) - min(published_at)), "
+                    # from the first publish (a run may start before its publish is recorded)
+                    "SELECT EXTRACT(EPOCH FROM max(finished_at) "
+                    "- LEAST(min(published_at), min(started_at))), "
                     "(SELECT count(*) FROM items) FROM poll_runs"
                 )
             finally:
@@ -187,11 +211,17 @@ def main() -> None:
     for label, latency, processes in kinds:
         if args.only and not label.startswith(args.only):
             continue
+        if latency == 0.0:
+            print(
+                f"peer now: 2 CPU-bound processes do {cpu_ceiling():.2f}x the work of 1", flush=True
+            )
         for workers in args.workers:
             started = time.monotonic()
             result = one_round(label, args.feeds, workers, processes, latency)
             results.append(result)
             print(result.line(), f"(round with setup {time.monotonic() - started:.0f} s)")
+            if latency == 0.0:
+                print(f"peer now: 2 CPU-bound processes do {cpu_ceiling():.2f}x the work of 1")
             sys.stdout.flush()
     for label in sorted({r.label for r in results}):
         walls: dict[int, list[float]] = {}
