@@ -91,7 +91,8 @@ class Feed:
         self.server = server
         self.stories: list[Story] = []
 
-    def add(self, count: int) -> None:
+    def add(self, count: int, delay: float = 0.0) -> None:
+        """`count` new stories; the feed answers `delay` seconds late (a kill mid-fetch)."""
         start = len(self.stories) + 1
         self.stories += [Story(n) for n in range(start, start + count)]
         items = "".join(s.rss_item() for s in self.stories[-40:])
@@ -100,6 +101,7 @@ class Feed:
             f"<link>http://story.test/</link><description>d</description>{items}"
             f"</channel></rss>".encode(),
             headers={"Content-Type": "application/rss+xml"},
+            delay=delay,
         )
 
 
@@ -186,6 +188,9 @@ class Daemon:
     def stop(self, process: subprocess.Popen[bytes]) -> None:
         process.send_signal(signal.SIGTERM)
         process.wait(30)
+
+    def log_text(self) -> str:
+        return (self.tmp / "daemon.log").read_text("utf-8", "replace")
 
     def query(self, sql: str) -> list[tuple[object, ...]]:
         with self._engine.connect() as conn:
