@@ -55,6 +55,16 @@ def _stem(word: str, lang: str) -> str:
     return word
 
 
+def _elision(word: str) -> str:
+    """d'investissement -> d investissement: an elided article (French, Italian) is a word of its
+    own, written with an apostrophe the text keeps; other apostrophes (TDT'nin) are dropped, as
+    the documents' Uzbek oʻ/gʻ signs are."""
+    head, sep, _ = word.partition("'")
+    if sep and (len(head) <= 2 or head == "qu"):
+        return word.replace("'", " ", 1).replace("'", "")
+    return word.replace("'", "")
+
+
 @dataclass(frozen=True, eq=False)  # identity hash: patterns live in sets on the hot path
 class Pattern:
     """One phrase or acronym compiled to a regex over folded text, with an anchor for the
@@ -81,7 +91,7 @@ def compile_phrase(
     With `cut_stems`, the phrase also matches when a truncated title or summary ends inside
     it, provided the kept part has two words or more and one starts with one of the stems."""
     words = [w for w in phrase.split() if w]
-    stems = [_WORDS.findall(fold_pattern(_stem(w, lang)).replace("'", "")) for w in words]
+    stems = [_WORDS.findall(_elision(fold_pattern(_stem(w, lang)))) for w in words]
     parts = [p for ps in stems for p in ps]
     if not parts:
         raise ValueError(f"phrase {phrase!r} has no letters or digits")

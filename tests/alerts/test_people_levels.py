@@ -232,3 +232,13 @@ def test_arabic_prefixes_before_the_article(text: str) -> None:
     folded = normalize(text).text
     assert p.regex.search(folded) and p.anchor in folded  # the prefilter's literal is there too
     assert not p.regex.search(normalize("مالدول التركية").text)
+
+
+def test_an_elided_article_inside_a_phrase_is_a_word_of_its_own() -> None:
+    from alerts.matching.phrases import compile_phrase
+    from alerts.matching.textnorm import normalize
+
+    p = compile_phrase("r", "fr", "Fonds d'investissement turcique")
+    assert p.regex.search(normalize("l'accord sur le Fonds d’investissement turcique").text)
+    uz = compile_phrase("r", "uz", "Mustaqil Davlatlar Hamdo'stligi")  # a letter sign, not elision
+    assert uz.regex.search(normalize("Mustaqil Davlatlar Hamdostligi").text)
