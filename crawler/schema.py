@@ -96,11 +96,13 @@ items = Table(
     Column("alias", Text, index=True),
     # The SimHash cut into four 16-bit bands (crawler.stories.bands), each indexed: a new item
     # finds its near copies by equality on them instead of reading every recent fingerprint.
-    # NULL when the item has no fingerprint (too short to cluster).
-    Column("band0", Integer, index=True),
-    Column("band1", Integer, index=True),
-    Column("band2", Integer, index=True),
-    Column("band3", Integer, index=True),
+    # NULL when the item has no fingerprint (too short to cluster). Each index carries the
+    # SimHash too, so that a lookup reads the index alone, never the rows (crawler.story_index).
+    Column("band0", Integer),
+    Column("band1", Integer),
+    Column("band2", Integer),
+    Column("band3", Integer),
+    *(Index(f"ix_items_band{b}_simhash", f"band{b}", "simhash") for b in range(4)),
     # A source's recent items (publishing statistics after every poll) without a scan.
     Index("ix_items_source_fetched_at", "source", "fetched_at"),
 )
