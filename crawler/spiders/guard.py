@@ -38,7 +38,7 @@ from twisted.internet.interfaces import IHostnameResolver, IHostResolution
 from zope.interface import implementer
 
 from crawler.addresses import IPAddress, Reach
-from crawler.errors import CrawlerError
+from crawler.errors import CrawlerError, DNSError
 from crawler.guard import checked_addresses
 
 log = logging.getLogger(__name__)
@@ -63,15 +63,16 @@ class _Resolution:
 class PinningResolver:
     """Twisted's name resolver for the crawl: only judged addresses, judged once per name."""
 
-    def __init__(self, reactor: Any, reach: Reach) -> None:
+    def __init__(self, reactor: Any, reach: Reach, timeout: float = 60.0) -> None:
         self.reactor = reactor
         self.reach = reach
+        self.timeout = timeout  # Scrapy's DNS_TIMEOUT, which its own resolver would apply
         self._judged: dict[str, list[IPAddress]] = {}
         self._pending: dict[str, asyncio.Future[list[IPAddress]]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, reactor: Any) -> Self:
-        return cls(reactor, _reach(crawler))
+        return cls(reactor, _reach(crawler), crawler.settings.getfloat("DNS_TIMEOUT", 60.0))
 
     def install_on_reactor(self) -> None:
         self.reactor.installNameResolver(self)
@@ -86,12 +87,17 @@ class PinningResolver:
             return self._judged[key]
         lookup = self._pending.get(key)
         if lookup is None:
-            lookup = asyncio.ensure_future(
-                checked_addresses(key, port, self.reach.for_host(key), url)
-            )
+            lookup = asyncio.ensure_future(self._lookup(key, port, url))
             self._pending[key] = lookup
             lookup.add_done_callback(lambda done: self._settle(key, done))
         return await asyncio.shield(lookup)
+
+    async def _lookup(self, host: str, port: int, url: str) -> list[IPAddress]:
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await checked_addresses(host, port, self.reach.for_host(host), url)
+        except TimeoutError as exc:
+            raise DNSError(f"DNS lookup for {host} took over {self.timeout:g} s", url=url) from exc
 
     def _settle(self, key: str, lookup: asyncio.Future[list[IPAddress]]) -> None:
         del self._pending[key]

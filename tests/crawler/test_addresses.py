@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import socket
+from typing import Any
 
 import pytest
 
 from crawler.addresses import Reach, is_public_address
-from crawler.errors import BlockedAddressError
+from crawler.errors import BlockedAddressError, DNSError
 from crawler.fetch import Fetcher, FetchPolicy
 from crawler.spiders.guard import PinningResolver
 
@@ -65,3 +67,35 @@ def test_both_guards_refuse_an_embedded_loopback(address: str) -> None:
     resolver = PinningResolver(None, Reach())
     with pytest.raises(BlockedAddressError, match="non-public address"):
         asyncio.run(resolver.judge(address, 8080, url))
+
+
+class _ScriptedLoop(asyncio.SelectorEventLoop):
+    """Name resolution that takes `delay` seconds and counts its lookups."""
+
+    delay = 0.0
+    lookups = 0
+
+    async def getaddrinfo(self, host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        type(self).lookups += 1
+        await asyncio.sleep(self.delay)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.0.10", port))]
+
+
+def test_the_crawl_resolver_looks_a_name_up_once_and_bounds_the_wait() -> None:
+    resolver = PinningResolver(None, Reach(), timeout=0.5)
+    _ScriptedLoop.delay, _ScriptedLoop.lookups = 0.1, 0
+
+    async def together() -> list[list[Any]]:
+        return await asyncio.gather(
+            *(resolver.judge("News.Test.", 80, "http://news.test/") for _ in range(5))
+        )
+
+    with asyncio.Runner(loop_factory=_ScriptedLoop) as runner:
+        answers = runner.run(together())
+        assert _ScriptedLoop.lookups == 1  # five requests at once share one lookup
+        assert {str(a[0]) for a in answers} == {"93.184.0.10"}
+        runner.run(resolver.judge("news.test", 443, "https://news.test/"))
+        assert _ScriptedLoop.lookups == 1  # and the crawl keeps the answer it checked
+        _ScriptedLoop.delay = 5.0
+        with pytest.raises(DNSError, match=r"took over 0\.5 s"):
+            runner.run(resolver.judge("slow.test", 80, "http://slow.test/"))
