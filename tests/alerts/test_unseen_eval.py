@@ -1,4 +1,4 @@
-"""The issue-10 targets on the rounds written last (tests/data/blind6.jsonl to blind10.jsonl).
+"""The issue-10 targets on the rounds written last (tests/data/blind6.jsonl to blind11.jsonl).
 
 Both were written from real reporting (Gabala 2025, Budapest 2025, Bishkek and Shusha 2024,
 Ankara and Astana 2023, Samarkand 2022, the 2021 renaming; the Secretaries-General; TURKSOY,
@@ -14,7 +14,8 @@ level 0.923; blind9, written after those (summit titles without the name, statem
 names in case forms, youth capitals, variants), P 1.000 R 0.963 level 0.872 (0.974 once its
 youth-capital items took the earlier sets' grading: the OTS's own title is core); blind10
 (the 2020 video summit, the honorary chairman, the TRNC leader, education, adversarial
-histories) P 0.958 R 0.986 level 0.957. Each round's
+histories) P 0.958 R 0.986 level 0.957; blind11 (the OTS only in the body, declarations titled
+by their city, ASCII-only Turkish and Azerbaijani) P 1.000 R 0.963 level 0.769. Each round's
 misses were then fixed by class, so these figures are fitted. The README has the per-language figures as first measured; this
 test keeps the targets on them now. `pytest -s` prints the table by set, language and class.
 """
@@ -37,7 +38,14 @@ from tests.alerts.test_recall_eval import LANG_RECALL, LANGUAGES, LEVEL, PRECISI
 ROOT = Path(__file__).resolve().parents[2]
 SETS = [
     ROOT / "tests" / "data" / name
-    for name in ("blind6.jsonl", "blind7.jsonl", "blind8.jsonl", "blind9.jsonl", "blind10.jsonl")
+    for name in (
+        "blind6.jsonl",
+        "blind7.jsonl",
+        "blind8.jsonl",
+        "blind9.jsonl",
+        "blind10.jsonl",
+        "blind11.jsonl",
+    )
 ]
 # A language's precision rests on 15 to 30 flags: one false alarm in a small slice is 0.96.
 LANG_PRECISION = 0.90
