@@ -62,7 +62,8 @@ def counts() -> dict[str, Counts]:
     out: dict[str, Counts] = defaultdict(Counts)
     for path in SETS:
         for row in rows(path):
-            doc = Document(str(row["id"]), str(row["title"]), str(row.get("summary") or ""))
+            summary, text = str(row.get("summary") or ""), str(row.get("text") or "")
+            doc = Document(str(row["id"]), str(row["title"]), summary, text=text)
             verdict = next((v for v in clf.classify_all(doc) if v.watch == "ots"), None)
             level = verdict.level if verdict else None
             keys = ("all", f"set {path.stem}", f"lang {row['lang']}", f"class {row['class']}")
