@@ -46,6 +46,10 @@ def _compile(regex: str) -> re.Pattern[str]:
 
 
 def _stem(word: str, lang: str) -> str:
+    if lang == "en" and len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+        return word[
+            :-1
+        ]  # States/State: feeds drop or add the plural ("Organisation of Turkic State")
     if lang == "de":  # adjective endings: Türkischer/Türkischen/Türkische Rat
         return re.sub(r"(isch|ig|lich)(e|er|en|em|es)$", r"\1", word, flags=re.IGNORECASE)
     if lang in _DECLINING and len(word) > 4:

@@ -242,3 +242,12 @@ def test_an_elided_article_inside_a_phrase_is_a_word_of_its_own() -> None:
     assert p.regex.search(normalize("l'accord sur le Fonds d’investissement turcique").text)
     uz = compile_phrase("r", "uz", "Mustaqil Davlatlar Hamdo'stligi")  # a letter sign, not elision
     assert uz.regex.search(normalize("Mustaqil Davlatlar Hamdostligi").text)
+
+
+def test_english_plurals_match_either_way() -> None:
+    from alerts.matching.phrases import compile_phrase
+    from alerts.matching.textnorm import normalize
+
+    p = compile_phrase("r", "en", "Organization of Turkic States")
+    assert p.regex.search(normalize("Tokayev to attend Organization of Turkic State summit").text)
+    assert p.regex.search(normalize("the Organization of Turkic States' summit").text)
