@@ -24,6 +24,35 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 
 
+# Modules whose tests take longest (tens of seconds to minutes, mostly waiting on daemons,
+# brokers and crawls), longest first. Under pytest-xdist (`make test` runs two workers) they
+# start first, so the short tests fill the other worker meanwhile and both end together
+# instead of one worker starting a five-minute test near the end. A serial run keeps the
+# usual order. A test over ~20 s belongs here (`pytest --durations=30` shows them).
+LONG_FIRST = (
+    "tests/faults/test_crash.py",
+    "tests/otswatch/test_scale_out.py",
+    "tests/crawler/test_unseen_sites.py",
+    "tests/otswatch/test_broker_restart.py",
+    "tests/faults/test_secrets.py",
+    "tests/otswatch/test_readiness.py",
+    "tests/otswatch/test_container.py",
+    "tests/otswatch/test_daemon.py",
+    "tests/otswatch/test_progress.py",
+    "tests/otswatch/test_status.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not hasattr(config, "workerinput"):  # not an xdist worker: keep the file order
+        return
+    rank = {path: n for n, path in enumerate(LONG_FIRST)}
+    last = len(LONG_FIRST)
+    root = config.rootpath
+    # sort is stable: within a module, and for every other module, the order stays
+    items.sort(key=lambda item: rank.get(item.path.relative_to(root).as_posix(), last))
+
+
 @pytest.fixture
 def fake_server() -> Iterator[FakeServer]:
     with FakeServer() as server:
