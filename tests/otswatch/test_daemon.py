@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -44,21 +45,26 @@ def write_config(directory: Path, sources: str, destinations: str) -> None:
     shared_config(directory, sources=sources, destinations=destinations, settings=settings)
 
 
-def start(config: Path, tmp_path: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+def start(
+    config: Path, tmp_path: Path, env: dict[str, str], log: Path | None = None
+) -> subprocess.Popen[str]:
+    """The daemon; its output goes to a pipe (read by `stop`), or to `log`, which a test can
+    read while the daemon runs to wait for a line instead of sleeping."""
     environ = {
         **{k: v for k, v in os.environ.items() if not k.startswith("OTSWATCH_")},
         "OTSWATCH_CONFIG_DIR": str(config),
         "OTSWATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'daemon.db'}",
         **env,
     }
-    return subprocess.Popen(
-        [sys.executable, "-m", "otswatch.cli", "run"],
-        cwd=tmp_path,
-        env=environ,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    with log.open("w") if log else contextlib.nullcontext() as sink:  # the child has its own
+        return subprocess.Popen(
+            [sys.executable, "-m", "otswatch.cli", "run"],
+            cwd=tmp_path,
+            env=environ,
+            stdout=sink or subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
 
 
 def wait_for(check: Callable[[], T | None], timeout: float) -> T:
@@ -72,7 +78,7 @@ def wait_for(check: Callable[[], T | None], timeout: float) -> T:
     pytest.fail(f"condition not met within {timeout} s")
 
 
-def stop(process: subprocess.Popen[str]) -> tuple[int, float, str]:
+def stop(process: subprocess.Popen[str], log: Path | None = None) -> tuple[int, float, str]:
     began = time.monotonic()
     process.send_signal(signal.SIGTERM)
     try:
@@ -80,8 +86,10 @@ def stop(process: subprocess.Popen[str]) -> tuple[int, float, str]:
     except subprocess.TimeoutExpired:
         process.kill()
         output, _ = process.communicate()
-        pytest.fail(f"daemon did not stop within 15 s of SIGTERM:\n{output}")
-    return process.returncode, time.monotonic() - began, output
+        pytest.fail(
+            f"daemon did not stop within 15 s of SIGTERM:\n{log.read_text() if log else output}"
+        )
+    return process.returncode, time.monotonic() - began, log.read_text() if log else output
 
 
 def test_daemon_alerts_by_email_and_slack_then_stops_on_sigterm(
@@ -188,7 +196,8 @@ def test_an_edited_config_is_applied_without_a_restart(
         "sources:\n" + source.format("one", fake_server.url("/one.xml")),
         "destinations: []\nroutes: []\n",
     )
-    process = start(config, tmp_path, {"OTSWATCH_HTTP_ADDR": f"127.0.0.1:{free_port()}"})
+    log = tmp_path / "daemon.log"
+    process = start(config, tmp_path, {"OTSWATCH_HTTP_ADDR": f"127.0.0.1:{free_port()}"}, log)
     try:
         deadline = time.monotonic() + 60  # a loaded machine starts the daemon slowly
         while "/one.xml" not in fake_server.paths() and time.monotonic() < deadline:
@@ -196,7 +205,7 @@ def test_an_edited_config_is_applied_without_a_restart(
         assert "/one.xml" in fake_server.paths(), "the daemon never polled"
         # a broken edit is refused and the daemon keeps the config it has
         (config / "sources.yaml").write_text("sources:\n  - {name: [unclosed\n", "utf-8")
-        time.sleep(12)
+        wait_for(lambda: "config not reloaded" in log.read_text() or None, 60)
         # a good edit is picked up: the new source is polled without a restart
         (config / "sources.yaml").write_text(
             "sources:\n"
@@ -209,7 +218,7 @@ def test_an_edited_config_is_applied_without_a_restart(
             time.sleep(0.2)
         assert "/two.xml" in fake_server.paths()
     finally:
-        code, _seconds, output = stop(process)
+        code, _seconds, output = stop(process, log)
     assert code == 0, output
     assert "config not reloaded (config files changed)" in output and "not valid YAML" in output
     assert "config reloaded (config files changed): 2 sources" in output
