@@ -17,8 +17,6 @@ import time
 import uuid
 from pathlib import Path
 
-from otswatch.demo.local import free_port
-
 CTL_TIMEOUT = 60
 
 
@@ -59,16 +57,11 @@ class Vhost:
 
 
 class PrivateNode:
-    """A RabbitMQ node of our own on 127.0.0.1:`port`, with data kept across restarts.
+    """A RabbitMQ node of our own on 127.0.0.1:`port`, with data kept across restarts."""
 
-    Ports are the OS's free ones, not fixed: tests run in parallel (pytest-xdist), and other
-    checkouts on the machine start private nodes of their own.
-    """
-
-    def __init__(self, port: int | None = None) -> None:
-        self.port = port or free_port()
-        self.dist_port = free_port()
-        self.node = f"otswatch-test-{self.port}@localhost"
+    def __init__(self, port: int = 5679) -> None:
+        self.port = port
+        self.node = f"otswatch-test-{port}@localhost"
         self.dir = Path(tempfile.mkdtemp(prefix="otswatch-rabbit-"))
         (self.dir / "rabbitmq.conf").write_text(
             f"listeners.tcp.local = 127.0.0.1:{port}\nloopback_users = none\n"
@@ -82,7 +75,7 @@ class PrivateNode:
     def start(self) -> None:
         env = {
             "RABBITMQ_NODENAME": self.node,
-            "RABBITMQ_DIST_PORT": str(self.dist_port),
+            "RABBITMQ_DIST_PORT": str(self.port + 20000),
             "RABBITMQ_MNESIA_BASE": str(self.dir / "mnesia"),
             "RABBITMQ_LOG_BASE": str(self.dir / "log"),
             "RABBITMQ_CONFIG_FILE": str(self.dir / "rabbitmq.conf"),
