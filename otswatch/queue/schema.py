@@ -31,3 +31,11 @@ poll_runs = Table(
     Column("items_new", Integer, nullable=False, server_default="0"),
     Column("error", Text),
 )
+
+# One row: when the classification pass last asked for is due (see otswatch.queue.asks).
+classify_asks = Table(
+    "classify_asks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("due_at", UTCDateTime, nullable=False),
+)

@@ -17,12 +17,15 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from celery import Celery, Task
+from sqlalchemy import Connection
 
 from crawler.fetch import Fetcher
 from crawler.store import now_utc
 from crawler.types import Source
 from otswatch.app import App, reload_app
 from otswatch.cycle import classify_and_alert, poll
+from otswatch.queue import asks
+from otswatch.queue.broker import BROKER_ERRORS
 from otswatch.queue.celery_app import CLASSIFY_TASK, POLL_TASK
 from otswatch.queue.politeness import CLASSIFY_LOCK, AdvisoryLocks
 from otswatch.queue.runs import Due, PollRuns, Start
@@ -33,11 +36,9 @@ T = TypeVar("T")
 HOST_WAIT = 2.0  # seconds a task waits for a busy host (feed polls take milliseconds)
 HOST_RETRY = 5.0  # then it is retried this much later, freeing the slot for another host
 CLASSIFY_RETRY = 2.0  # another worker is classifying: run again after it, nothing waits long
-# A poll that stored items asks for a classification pass this much later, and a process asks
-# at most once per this window: the pass classifies everything stored before it starts, so
-# the polls of the window share one pass (a pass costs ~20 statements whatever it finds: one
-# per poll cost a cold round more than the classification itself). Instant alerts wait at
-# most this much longer.
+# A poll that stored items asks for a classification pass this much later, unless a pass is
+# pending already (otswatch.queue.asks): the polls of that second share one pass. Instant
+# alerts wait at most this much longer.
 CLASSIFY_DEBOUNCE = 1.0
 
 
@@ -50,16 +51,28 @@ class WorkerContext:
     runs: PollRuns
     loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.new_event_loop)
     _fetcher: Fetcher | None = None
-    _classify_asked: float = -CLASSIFY_DEBOUNCE  # monotonic time of the last request sent
+    _covered_until: float = 0.0  # monotonic: a pass pending till then sees what we store
 
-    def classify_soon(self, celery: Celery) -> None:
-        """Queue a classification pass unless one this process asked for has not started:
-        that pass, due at most CLASSIFY_DEBOUNCE from now, will see what was just stored."""
-        now = time.monotonic()
-        if now - self._classify_asked < CLASSIFY_DEBOUNCE:
+    def classify_soon(self, celery: Celery, conn: Connection) -> None:
+        """Queue a classification pass unless one is pending (asked by any worker)."""
+        if time.monotonic() < self._covered_until:
+            return  # no database round trip while a pass we know of is still to come
+        claim = asks.ask(conn, CLASSIFY_DEBOUNCE)
+        self._covered_until = time.monotonic() + claim.covered_for
+        if claim.due_at is None:
             return
-        celery.send_task(CLASSIFY_TASK, countdown=CLASSIFY_DEBOUNCE)
-        self._classify_asked = now
+        try:
+            celery.send_task(
+                CLASSIFY_TASK, args=[claim.due_at.isoformat()], countdown=CLASSIFY_DEBOUNCE
+            )
+        except BROKER_ERRORS as exc:  # the daemon's sweep classifies these meanwhile
+            asks.forget(conn, claim.due_at)
+            self._covered_until = 0.0
+            log.warning(
+                "could not queue a classification pass (%s: %s); the daemon's sweep runs it",
+                type(exc).__name__,
+                exc,
+            )
 
     def run(self, work: Coroutine[Any, Any, T]) -> T:
         return self.loop.run_until_complete(work)
@@ -103,11 +116,14 @@ def register_tasks(celery: Celery) -> None:
         return run_poll(self, source_name, datetime.fromisoformat(due_at))
 
     @celery.task(bind=True, name=CLASSIFY_TASK, max_retries=None)  # type: ignore[untyped-decorator]
-    def classify(self: Task[Any, Any]) -> str:
+    def classify(self: Task[Any, Any], due_at: str | None = None) -> str:
         ctx = context()
         with ctx.locks.holding(CLASSIFY_LOCK, "classify") as held:
             if held is None:
                 raise self.retry(countdown=CLASSIFY_RETRY)
+            early = asks.seconds_until(held, datetime.fromisoformat(due_at)) if due_at else 0.0
+            if early > 0:  # this worker's clock is ahead of the database's: not before due
+                raise self.retry(countdown=early)
             if not ctx.app.flags.unclassified(limit=1):  # a pass before this one took them
                 return "nothing waiting"
             report, outcomes = ctx.run(classify_and_alert(ctx.app))
@@ -142,6 +158,6 @@ def run_poll(task: Task[Any, Any], source_name: str, due_at: datetime) -> str:
             ctx.runs.fail(due, f"{type(exc).__name__}: {exc}", now_utc(), held)
             raise
         ctx.runs.finish(due, report.items_new, now_utc(), report.error, held)
-    if report.items_new:
-        ctx.classify_soon(task.app)
+        if report.items_new:
+            ctx.classify_soon(task.app, held)
     return f"{source_name}: {report.items_new} new"

@@ -164,3 +164,32 @@ def test_worker_without_a_broker_says_what_is_missing(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "otswatch worker needs OTSWATCH_BROKER_URL" in done.stderr
+
+
+def test_one_classification_pass_is_asked_for_at_a_time_across_workers(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    import time
+
+    from otswatch.queue import asks
+
+    app = app_for(tmp_path, postgres_url)  # migrated: the classify_asks table is there
+    locks_a, locks_b = AdvisoryLocks(postgres_url), AdvisoryLocks(postgres_url)
+    try:
+        with locks_a.engine.connect() as a, locks_b.engine.connect() as b:
+            first = asks.ask(a, 0.5)
+            assert first.due_at is not None and 0.4 < first.covered_for <= 0.5
+            pending = asks.ask(b, 0.5)  # another worker: the pending pass covers its items
+            assert pending.due_at is None and 0.0 < pending.covered_for <= 0.5
+            assert 0.0 < asks.seconds_until(b, first.due_at) <= 0.5  # not yet due
+            time.sleep(0.6)
+            assert asks.seconds_until(b, first.due_at) <= 0.0
+            second = asks.ask(b, 0.5)  # the first is due: the next poll asks again
+            assert second.due_at is not None and second.due_at > first.due_at
+            asks.forget(b, second.due_at)  # could not be queued: asking again at once
+            third = asks.ask(a, 0.5)
+            assert third.due_at is not None
+    finally:
+        locks_a.dispose()
+        locks_b.dispose()
+        app.engine.dispose()
