@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from alerts.matching.textnorm import fold_pattern
@@ -37,12 +38,37 @@ _LEFT = rf"(?<![^\W_{_CJK}])"
 _RIGHT = rf"(?![^\W_{_CJK}])"
 
 
+class LazyRegex:
+    """A phrase's regex, compiled when first used: a class with the CJK ranges costs re 1.5 to
+    3 ms to compile (it walks all 40,000 code points), and compiling the watch list's 400-odd
+    patterns at load was the largest part of starting `otswatch run --once`, while a poll's
+    few hundred items reach (past the Aho-Corasick prefilter) only some of them. The
+    expressions are built from escaped words, so compiling cannot fail on a user's phrase."""
+
+    __slots__ = ("_compiled", "pattern")
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self._compiled: re.Pattern[str] | None = None
+
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = re.compile(self.pattern)
+        return self._compiled
+
+    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        return self.compiled.search(text, pos)
+
+    def finditer(self, text: str, pos: int = 0) -> Iterator[re.Match[str]]:
+        return self.compiled.finditer(text, pos)
+
+
 @functools.cache
-def _compile(regex: str) -> re.Pattern[str]:
-    """re.compile, remembered: a class with the CJK ranges costs re about 5 ms to compile (it
-    walks all 40,000 code points), and loading a config compiles every phrase twice (checked,
-    then built), more than re's own cache of 512 holds."""
-    return re.compile(regex)
+def _compile(regex: str) -> LazyRegex:
+    """One LazyRegex per expression: loading a config builds every phrase twice (checked, then
+    built), and phrases of several rules share expressions."""
+    return LazyRegex(regex)
 
 
 def _stem(word: str, lang: str) -> str:
@@ -77,11 +103,11 @@ class Pattern:
     rule: str
     lang: str
     source: str
-    regex: re.Pattern[str]
+    regex: LazyRegex
     anchor: str
     acronym: bool = False
     # The phrase cut off by an ellipsis at the very end of a field ("Organization of Turkic...")
-    cut: re.Pattern[str] | None = None
+    cut: LazyRegex | None = None
     # The other literals every match contains besides the anchor (its other words): the
     # prefilter checks them before the regex runs
     others: tuple[str, ...] = ()
@@ -154,9 +180,7 @@ def _others(literals: list[str], anchor: str) -> tuple[str, ...]:
 _ELLIPSIS_END = r"[^\w.]{0,3}\.{2,}[^\w]{0,3}$"  # "Turkic...", "Turkic …", "Turkic [...]"
 
 
-def _cut_regex(
-    pieces: list[str], parts: list[str], stems: tuple[str, ...]
-) -> re.Pattern[str] | None:
+def _cut_regex(pieces: list[str], parts: list[str], stems: tuple[str, ...]) -> LazyRegex | None:
     """A regex for the phrase cut off after its first k words (k >= 2, fewer than all) where a
     kept word after the first starts with one of `stems`: "Organization of Turkic...",
     "Организации тюркских...". A cut that keeps only "Turkic states" (Türk devletleri...,
