@@ -3,10 +3,11 @@
 Parsing, normalizing and fingerprinting a 20-item feed costs about 10 ms of CPU (feedparser is
 most of it); in a thread that holds the GIL and a cold round of 1,000 feeds runs on one core
 while the loop waits. Worker processes use every core and leave the loop free for fetching.
-A worker costs one to two seconds of CPU to start (spawn re-runs the `otswatch` script, which
-imports the application), so a cycle parses its first `POOL_AFTER` changed feeds in a thread
-and starts the pool only when more come: a warm round (a hundred changed feeds of a thousand)
-stays in threads, a cold one moves to the pool after the first hundred.
+A worker costs about half a second of CPU to start (spawn re-runs the `otswatch` script, which
+imports only otswatch.main, then the parsing modules: feedparser, the language model), so a
+cycle parses its first `POOL_AFTER` changed feeds in a thread and starts the pool only when
+more come: a warm round (a hundred changed feeds of a thousand) stays in threads, a cold one
+moves to the pool after the first hundred.
 """
 
 from __future__ import annotations

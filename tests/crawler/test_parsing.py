@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +16,7 @@ from crawler.parsing import POOL_MIN_FEEDS, FeedParsing
 from crawler.types import Source
 from tests.fakes.http import rss
 
+ROOT = Path(__file__).resolve().parents[2]
 SOURCE = Source("kz", "http://127.0.0.1/rss", "feed")
 FEED = rss(
     *(
@@ -70,3 +75,13 @@ def test_small_cycles_parse_in_a_thread_and_large_ones_move_to_the_pool() -> Non
             assert parsing._pool is not None
 
     asyncio.run(go())
+
+
+def test_the_console_script_module_a_worker_imports_is_not_the_application() -> None:
+    """A spawned parsing worker imports the module of the script that started the daemon
+    (pyproject: otswatch = "otswatch.main:main"); that must not be the whole application."""
+    probe = "import sys, otswatch.main; print(sorted({'sqlalchemy', 'httpx', 'otswatch.cli'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["otswatch"] == "otswatch.main:main"
