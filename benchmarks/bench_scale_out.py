@@ -10,6 +10,10 @@ Two kinds of round, as issue 14 asks:
 - cold, no added latency (CPU bound): 1, 2 and 4 workers of 1 pool process each, so one
   worker is one core's worth and the machine's 2 cores bound the gain;
 - I/O bound, 200 ms added to every answer: 1, 2 and 4 workers of the same pool size each.
+Beside each cold round it prints a peer measured in the same run: how much more work two
+CPU-bound processes (each in its own session, as the workers run) do than one on the machine
+now, i.e. the most a 2-worker round can gain while the machine is shared. `--workers 1 2 1 2`
+interleaves rounds; the gains printed at the end are ratios of medians.
 Needs RabbitMQ (rabbitmqctl) and PostgreSQL on 127.0.0.1, as the tests do.
 """
 
