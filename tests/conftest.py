@@ -31,15 +31,18 @@ POSTGRES_ADMIN_URL = os.environ.get(
 # usual order. A test over ~20 s belongs here (`pytest --durations=30` shows them).
 LONG_FIRST = (
     "tests/faults/test_crash.py",
+    "tests/alerts/test_prefilter.py",
+    "tests/faults/test_secrets.py",
+    "tests/otswatch/test_broker_restart.py",
     "tests/otswatch/test_scale_out.py",
     "tests/crawler/test_unseen_sites.py",
-    "tests/otswatch/test_broker_restart.py",
-    "tests/faults/test_secrets.py",
+    "tests/faults/test_database_gone.py",
+    "tests/otswatch/test_progress.py",
+    "tests/otswatch/test_status.py",
+    "tests/otswatch/test_queue.py",
     "tests/otswatch/test_readiness.py",
     "tests/otswatch/test_container.py",
     "tests/otswatch/test_daemon.py",
-    "tests/otswatch/test_progress.py",
-    "tests/otswatch/test_status.py",
 )
 
 
