@@ -66,3 +66,10 @@ def test_no_module_is_over_400_lines() -> None:
         if (count := len(path.read_text("utf-8").splitlines())) > 400
     }
     assert long == {}, long
+
+
+def test_the_long_tests_started_first_exist() -> None:
+    """A renamed module would silently drop out of the two-worker order (tests/conftest.py)."""
+    from tests.conftest import LONG_FIRST
+
+    assert [path for path in LONG_FIRST if not (REPO / path).is_file()] == []
