@@ -12,7 +12,11 @@ farm's count of feed requests and 304s, new items, and the peak RSS of the large
 classified, through otswatch's own store) before the rounds, to show that a round costs what
 its new items cost; `--feeds 5000` with it is the large mode of issue 12. `--latency-ms 50`
 delays every farm response. `--tools otswatch` skips the peers. Note the load (uptime) printed
-first: the machine is shared, so compare tools within one run.
+first: the machine is shared, so compare tools within one run, and CPU rather than wall.
+
+To see where a round's time goes, run the same rounds under a sampling profiler, e.g. wrap the
+otswatch command in `py-spy record -r 200 --subprocesses -f raw -o round.txt --` (the parsing
+workers are child processes); README (issue 12) gives the latest breakdown.
 """
 
 from __future__ import annotations
