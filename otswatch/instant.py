@@ -14,6 +14,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 
+from sqlalchemy.exc import DBAPIError
+
+from crawler.database import database_trouble
+
 log = logging.getLogger(__name__)
 
 
@@ -53,6 +57,11 @@ class InstantAlerts:
                 self.passes += 1
                 try:
                     await run_pass()
+                except DBAPIError as exc:  # expected in operation (database gone or locked)
+                    log.warning(
+                        "instant alerting pass stopped: %s; nothing is lost, the sweep retries",
+                        database_trouble(exc),
+                    )
                 except Exception:  # the next signal or the sweep retries; the cause is logged
                     log.exception("instant alerting pass failed; the next sweep retries")
         finally:
