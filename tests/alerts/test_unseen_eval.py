@@ -1,4 +1,4 @@
-"""The issue-10 targets on the rounds written last (tests/data/blind6.jsonl to blind12.jsonl).
+"""The issue-10 targets on the rounds written last (tests/data/blind6.jsonl to blind13.jsonl).
 
 Both were written from real reporting (Gabala 2025, Budapest 2025, Bishkek and Shusha 2024,
 Ankara and Astana 2023, Samarkand 2022, the 2021 renaming; the Secretaries-General; TURKSOY,
@@ -16,7 +16,8 @@ youth-capital items took the earlier sets' grading: the OTS's own title is core)
 (the 2020 video summit, the honorary chairman, the TRNC leader, education, adversarial
 histories) P 0.958 R 0.986 level 0.957; blind11 (the OTS only in the body, declarations titled
 by their city, ASCII-only Turkish and Azerbaijani) P 1.000 R 0.963 level 0.769; blind12
-(typos, HTML entities, capitals, mixed-language items, ombudsmen) P 0.970 R 0.941 level 1.000.
+(typos, HTML entities, capitals, mixed-language items, ombudsmen) P 0.970 R 0.941 level 1.000;
+blind13 (statements, the EU memorandum, TURKSOY with the OTS) P 1.000 R 1.000 level 0.867.
 Each round's
 misses were then fixed by class, so these figures are fitted. The README has the per-language figures as first measured; this
 test keeps the targets on them now. `pytest -s` prints the table by set, language and class.
