@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,6 +46,23 @@ LONG_FIRST = (
     "tests/otswatch/test_container.py",
     "tests/otswatch/test_daemon.py",
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """On an xdist worker, what a test prints past capture (`capsys.disabled()`: the fault
+    suite's figures) goes to stderr, which the worker shares with the run: execnet points a
+    worker's stdout at /dev/null, where the figures would be lost. Only inside those blocks:
+    the worker's own progress and summary stay out of the run's output."""
+    if not hasattr(config, "workerinput"):
+        return
+    disabled = pytest.CaptureFixture.disabled
+
+    @contextlib.contextmanager
+    def disabled_to_stderr(self: pytest.CaptureFixture[str]) -> Iterator[None]:
+        with disabled(self), contextlib.redirect_stdout(sys.stderr):
+            yield
+
+    pytest.CaptureFixture.disabled = disabled_to_stderr  # type: ignore[method-assign,assignment]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
