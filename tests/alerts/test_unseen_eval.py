@@ -21,7 +21,8 @@ blind13 (statements, the EU memorandum, TURKSOY with the OTS) P 1.000 R 1.000 le
 blind14, adversarial negatives for the rules those rounds added (the WHO warns "the Turkic
 states", a Turkish minister tours them), P 0.500: "the organisation" as short-name context was
 taken back. Each round's misses were then fixed by class, so these figures are fitted. The
-README has the per-language figures as first measured; this test keeps the targets on them now. `pytest -s` prints the table by set, language and class.
+README has the per-language figures as first measured; this test keeps the targets on them now.
+`pytest -s` prints the table by set, language and class.
 """
 
 from __future__ import annotations
