@@ -33,10 +33,9 @@ class Owner(Protocol):
 
 
 class Prefilter:
-    """The automaton of every anchor of a classifier's watches and every word of the rules'
-    queries (`first`), scanned on every item; and one of the words of its other queries
-    (`later`: contexts, exclusions, level cues), scanned only on the items that have evidence
-    to judge."""
+    """Automata of a classifier's watches: the anchor of every phrase and the words of the
+    rules' queries (`first`), scanned on every item; the words of its other queries (`later`:
+    contexts, exclusions, level cues), scanned only on the items that have evidence to judge."""
 
     def __init__(
         self, owners: Iterable[Owner], first: Iterable[Query], later: Iterable[Query]
@@ -44,24 +43,16 @@ class Prefilter:
         first, later = tuple(first), tuple(later)
         self.words = frozenset(w for q in first for w in q.needs())
         self._covered = frozenset(id(q) for q in (*first, *later))
-        by_key: dict[str, list[tuple[int, int, tuple[str, ...]]]] = {}
+        by_anchor: dict[str, list[tuple[int, int, tuple[str, ...]]]] = {}
         for owner in owners:
             for i, p in enumerate(owner.patterns):
-                by_key.setdefault(p.anchor, []).append((id(owner), i, p.others))
-        for word in self.words:
-            by_key.setdefault(word, [])
-        self._automaton = ahocorasick.Automaton()
-        for key, places in by_key.items():
-            self._automaton.add_word(key, (key, tuple(places)))
-        self._empty = not by_key
-        if not self._empty:
-            self._automaton.make_automaton()
-        self._later = ahocorasick.Automaton()
-        for word in {w for q in later for w in q.needs()} - self.words:
-            self._later.add_word(word, word)
-        self._no_later = not len(self._later)
-        if not self._no_later:
-            self._later.make_automaton()
+                by_anchor.setdefault(p.anchor, []).append((id(owner), i, p.others))
+        # one automaton for both (a pass costs more than the matches it yields): a word's
+        # match is only collected, an anchor's needs its field and its phrases
+        first_keys: dict[str, object] = {w: (w, ()) for w in self.words}
+        first_keys.update({k: (k, tuple(v)) for k, v in by_anchor.items()})
+        self._first = _automaton(first_keys)
+        self._later = _automaton({w: w for q in later for w in q.needs() if w not in self.words})
 
     def covers(self, query: Query) -> bool:
         """Whether the words `query` needs are all looked for (`could` may be asked)."""
@@ -69,30 +60,32 @@ class Prefilter:
 
     def later(self, haystack: str) -> set[str]:
         """The words of the later queries found in `haystack` (see `scan`)."""
-        if self._no_later:
+        if self._later is None:
             return set()
         return {word for _end, word in self._later.iter(haystack)}
 
-    def scan(self, fields: Sequence[Field], texts: Sequence[str]) -> tuple[Places, set[str], str]:
-        """The places of candidate phrases, the strings found and the text scanned, for the
-        folded `texts` of `fields`. Apostrophes are dropped as query words drop them (TDT'nin
-        holds tdtnin); an anchor has none, so it is still found. Folded text has no line
-        breaks: "\\n" keeps the fields apart, and the end of a match tells its field."""
+    def scan(
+        self, fields: Sequence[Field], texts: Sequence[str], joined: str
+    ) -> tuple[Places, set[str], str]:
+        """The places of candidate phrases, the query words found and the text scanned, for
+        the folded `texts` of `fields`, `joined` by NUL. Apostrophes are dropped as query words
+        drop them (TDT'nin holds tdtnin); an anchor has none, so it is still found. No key
+        holds a NUL: it keeps the fields apart, and the end of a match tells its field."""
         places: Places = {}
         found: set[str] = set()
-        bare = [t.replace("'", "") if "'" in t else t for t in texts]
-        haystack = "\n".join(bare)
-        if self._empty or len(haystack) < len(bare):  # no text at all
+        haystack = joined.replace("'", "") if "'" in joined else joined
+        if self._first is None:
             return places, found, haystack
+        bare = None
         bounds = []
         end = -1
-        for text in bare:
-            end += len(text) + 1
-            bounds.append(end)  # the position of the "\n" after this field
+        for text in texts:
+            end += len(text) - text.count("'") + 1
+            bounds.append(end)  # the position of the NUL after this field
         last = len(bounds) - 1
         seen: set[tuple[str, int]] = set()
-        for at, (key, owners) in self._automaton.iter(haystack):
-            found.add(key)
+        for at, (key, owners) in self._first.iter(haystack):
+            found.add(key)  # an anchor too: it is found, `could` does not mind
             if not owners:
                 continue
             k = 0
@@ -101,12 +94,24 @@ class Prefilter:
             if (key, k) in seen:
                 continue
             seen.add((key, k))
+            if bare is None:
+                bare = haystack.split("\0")
             text, name = bare[k], fields[k]
             for owner, i, others in owners:
                 # every word of the phrase is in every match: all must be in the field
                 if all(o in text for o in others):
                     places.setdefault(owner, {}).setdefault(name, set()).add(i)
         return places, found, haystack
+
+
+def _automaton(values: dict[str, object]) -> ahocorasick.Automaton | None:
+    if not values:
+        return None
+    automaton = ahocorasick.Automaton()
+    for key, value in values.items():
+        automaton.add_word(key, value)
+    automaton.make_automaton()
+    return automaton
 
 
 def every_place(owners: Iterable[Owner], fields: Sequence[Field]) -> Places:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from alerts.matching.prefilter import Owner, Places, Prefilter, every_place
 from alerts.matching.query import Query
-from alerts.matching.textnorm import Folded, clean_markup, normalize
+from alerts.matching.textnorm import Folded, clean_markup, normalize_many
 from alerts.matching.tokens import TokenStream
 from alerts.matching.types import Document, Field
 from crawler.language import detect_language, detect_languages
@@ -107,16 +107,19 @@ class Prepared:
 def prepare(doc: Document, prefilter: Prefilter | None, owners: Sequence[Owner]) -> Prepared:
     """Fold the fields and scan them; with no prefilter, every phrase of `owners` is a
     candidate everywhere (the exhaustive reference)."""
-    fields: dict[Field, Folded] = {}
+    raws = (doc.title or "", doc.summary or "", doc.text or "")
+    folded, joined = normalize_many(
+        [clean_markup(raw[: _FIELD_LIMITS[name]]) for name, raw in zip(FIELDS, raws, strict=True)]
+    )
+    fields = dict(zip(FIELDS, folded, strict=True))
     cut: dict[Field, str] = {}
-    for name, raw in zip(FIELDS, (doc.title, doc.summary, doc.text), strict=True):
-        folded = normalize(clean_markup((raw or "")[: _FIELD_LIMITS[name]]))
-        fields[name] = folded
-        if folded.text.rstrip(" ])").endswith(".."):
-            cut[name] = folded.text[-_CUT_TAIL:]
+    if ".." in joined:
+        for name, f in fields.items():
+            if f.text.rstrip(" ])").endswith(".."):
+                cut[name] = f.text[-_CUT_TAIL:]
     if prefilter is None:
         return Prepared(doc, fields, every_place(owners, FIELDS), None, cut)
-    places, found, haystack = prefilter.scan(FIELDS, [f.text for f in fields.values()])
+    places, found, haystack = prefilter.scan(FIELDS, [f.text for f in folded], joined)
     return Prepared(doc, fields, places, found, cut, prefilter, haystack)
 
 

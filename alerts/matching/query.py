@@ -211,6 +211,9 @@ class Query:
     def could(self, found: AbstractSet[str]) -> bool:
         """False only when the query cannot match an item whose folded text holds, of the
         strings in `needs()`, only those in `found` (see Node.could)."""
+        for group in self.required:  # one set operation settles most items
+            if group.isdisjoint(found):
+                return False
         return self.root.could(found)
 
     def needs(self) -> frozenset[str]:

@@ -6,11 +6,12 @@ because the two change for different reasons: the syntax, and the speed of evalu
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
-from alerts.matching.tokens import PREFIX_SET_MAX, Hit, Result, Token, TokenStream
+from alerts.matching.gates import Gates
+from alerts.matching.tokens import Hit, Result, Token, TokenStream
 
 NO_MATCH = Result(False)
 
@@ -92,6 +93,11 @@ class Phrase(Node):
     def evaluate(self, stream: TokenStream) -> Result:
         if not all(w.occurs(stream) for w in self.words):  # before the positions, dearer
             return NO_MATCH
+        if len(self.words) == 1:
+            return self._evaluate(stream)
+        return _remembered(self, stream, self._evaluate)  # test() asked first, then evaluate()
+
+    def _evaluate(self, stream: TokenStream) -> Result:
         hits = []
         toks = stream.tokens
         for i in self.words[0].positions(stream):
@@ -116,124 +122,42 @@ class Phrase(Node):
         return frozenset({max(whole, key=len)}) if whole else None
 
 
-def _plain_word(node: Node) -> str | None:
-    """The word, when the node is a phrase of one word that is not a prefix."""
-    if isinstance(node, Phrase) and len(node.words) == 1 and not node.words[0].prefix:
-        return node.words[0].text
-    return None
-
-
-def _prefix_word(node: Node) -> str | None:
-    """The prefix, when the node is a phrase of one prefix word (summit*)."""
-    if isinstance(node, Phrase) and len(node.words) == 1 and node.words[0].prefix:
-        return node.words[0].text
-    return None
-
-
 @dataclass(frozen=True)
 class Or(Node):
     children: tuple[Node, ...]
     # A big OR (summit OR саммит OR zirve OR "heads of state"...) is asked of every item, and
-    # mostly none of it occurs: the one-word children are one set intersection with the item's
-    # vocabulary, the prefixes one with the starts of its words (TokenStream.starts), and the
-    # others are tested only when one of their key words (see Node.keys) occurs. Evaluating
-    # walks only the one-word children that occur.
-    _words: frozenset[str] = field(init=False, repr=False, compare=False)
-    _prefixes: frozenset[str] = field(init=False, repr=False, compare=False)  # set look-ups
-    _long: tuple[str, ...] = field(init=False, repr=False, compare=False)  # past PREFIX_SET_MAX
-    _plain_at: dict[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
-    _prefix_at: dict[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
-    _rest: tuple[int, ...] = field(init=False, repr=False, compare=False)  # evaluated always
-    _keyed: dict[str, tuple[Node, ...]] = field(init=False, repr=False, compare=False)
-    _key_words: frozenset[str] = field(init=False, repr=False, compare=False)
-    _loose: tuple[Node, ...] = field(init=False, repr=False, compare=False)
+    # mostly none of it occurs: its children are found by set operations (gates.Gates).
+    _gates: Gates = field(init=False, repr=False, compare=False)
     _keys: tuple[frozenset[str] | None, ...] = field(init=False, repr=False, compare=False)
-    # for `could`: the one-word children's words (plain or prefix: both are substrings), the
-    # words of each longer phrase by its longest word, and the other children
-    _single: frozenset[str] = field(init=False, repr=False, compare=False)
-    _phrases: dict[str, tuple[frozenset[str], ...]] = field(init=False, repr=False, compare=False)
-    _phrase_keys: frozenset[str] = field(init=False, repr=False, compare=False)
-    _complex: tuple[Node, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        plain_at: dict[str, list[int]] = {}
-        prefix_at: dict[str, list[int]] = {}
-        long: list[str] = []
-        rest: list[int] = []
-        keyed: dict[str, list[Node]] = {}
-        loose: list[Node] = []
-        phrases: dict[str, list[frozenset[str]]] = {}
-        complex_: list[Node] = []
-        keys = tuple(c.keys() for c in self.children)
-        for i, (child, key) in enumerate(zip(self.children, keys, strict=True)):
-            plain, prefix = _plain_word(child), _prefix_word(child)
-            if plain is not None:
-                plain_at.setdefault(plain, []).append(i)
-                continue
-            if prefix is not None and len(prefix) <= PREFIX_SET_MAX:
-                prefix_at.setdefault(prefix, []).append(i)
-                continue
-            rest.append(i)
-            if prefix is not None:
-                long.append(prefix)
-                continue
-            if isinstance(child, Phrase):
-                longest = max((w.text for w in child.words), key=len)
-                phrases.setdefault(longest, []).append(child.needs())
-            else:
-                complex_.append(child)
-            if key is not None:
-                for word in key:
-                    keyed.setdefault(word, []).append(child)
-            else:
-                loose.append(child)
-        put = object.__setattr__
-        put(self, "_words", frozenset(plain_at))
-        put(self, "_prefixes", frozenset(prefix_at))
-        put(self, "_long", tuple(long))
-        put(self, "_plain_at", {w: tuple(at) for w, at in plain_at.items()})
-        put(self, "_prefix_at", {w: tuple(at) for w, at in prefix_at.items()})
-        put(self, "_rest", tuple(rest))
-        put(self, "_keyed", {w: tuple(cs) for w, cs in keyed.items()})
-        put(self, "_key_words", frozenset(keyed))
-        put(self, "_loose", tuple(loose))
-        put(self, "_keys", keys)
-        put(self, "_single", frozenset(plain_at) | frozenset(prefix_at) | frozenset(long))
-        put(self, "_phrases", {w: tuple(ns) for w, ns in phrases.items()})
-        put(self, "_phrase_keys", frozenset(phrases))
-        put(self, "_complex", tuple(complex_))
+        phrases = [
+            tuple((w.text, w.prefix) for w in c.words) if isinstance(c, Phrase) else None
+            for c in self.children
+        ]
+        object.__setattr__(self, "_gates", Gates.of(phrases))
+        object.__setattr__(self, "_keys", tuple(c.keys() for c in self.children))
 
     @property
     def positional(self) -> bool:  # type: ignore[override]
         return all(c.positional for c in self.children)
 
     def test(self, stream: TokenStream) -> bool:
-        vocabulary = stream.vocabulary
-        if not self._words.isdisjoint(vocabulary):
+        gates = self._gates
+        if gates.single_occurs(stream):
             return True
-        if self._prefixes and not self._prefixes.isdisjoint(stream.starts):
-            return True
-        # str.startswith takes all the long prefixes at once: one call per word of the item
-        if self._long and any(form.startswith(self._long) for form in vocabulary):
-            return True
-        for word in self._key_words & vocabulary:
-            if any(c.test(stream) for c in self._keyed[word]):
+        vocabulary, children, keys = stream.vocabulary, self.children, self._keys
+        for i in gates.gated(stream):
+            key = keys[i]
+            if (key is None or not key.isdisjoint(vocabulary)) and children[i].test(stream):
                 return True
-        return any(c.test(stream) for c in self._loose)
+        return False
 
     def evaluate(self, stream: TokenStream) -> Result:
-        vocabulary = stream.vocabulary
-        # the one-word children that occur and all the others, in the children's order (the
-        # order of the hits, which is the order of the evidence)
-        todo = [i for w in self._words & vocabulary for i in self._plain_at[w]]
-        if self._prefixes:
-            todo += [i for w in self._prefixes & stream.starts for i in self._prefix_at[w]]
-        todo += self._rest
-        todo.sort()
-        children, keys = self.children, self._keys
+        vocabulary, children, keys = stream.vocabulary, self.children, self._keys
         hits: list[Hit] = []
         matched = False
-        for i in todo:
+        for i in self._gates.candidates(stream):
             key = keys[i]
             if key is not None and key.isdisjoint(vocabulary):
                 continue
@@ -254,12 +178,8 @@ class Or(Node):
         return frozenset().union(*[k for k in self._keys if k is not None])
 
     def could(self, found: AbstractSet[str]) -> bool:
-        if not self._single.isdisjoint(found):
-            return True
-        for word in self._phrase_keys & found:
-            if any(needs <= found for needs in self._phrases[word]):
-                return True
-        return any(c.could(found) for c in self._complex)
+        gates = self._gates
+        return gates.phrase_could(found) or any(self.children[i].could(found) for i in gates.other)
 
     def needs(self) -> frozenset[str]:
         return frozenset().union(*(c.needs() for c in self.children))
@@ -323,6 +243,9 @@ class Near(Node):
     positional = True
 
     def evaluate(self, stream: TokenStream) -> Result:
+        return _remembered(self, stream, self._evaluate)  # test() asked first, then evaluate()
+
+    def _evaluate(self, stream: TokenStream) -> Result:
         toks = stream.tokens
         found = []
         lefts = self.left.evaluate(stream).hits
@@ -355,6 +278,18 @@ class Near(Node):
 
     def needs(self) -> frozenset[str]:
         return self.left.needs() | self.right.needs()
+
+
+def _remembered(node: Node, stream: TokenStream, work: Callable[[TokenStream], Result]) -> Result:
+    """The node's result on this stream, computed once: a phrase or NEAR is matched when a
+    query is tested and again when its hits are collected."""
+    key = (id(node), True)
+    done = stream.memo.get(key)
+    if isinstance(done, Result):
+        return done
+    result = work(stream)
+    stream.memo[key] = result
+    return result
 
 
 def _fewest(sets: Iterable[frozenset[str] | None]) -> frozenset[str] | None:

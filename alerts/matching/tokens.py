@@ -34,12 +34,6 @@ def _forms(word: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(forms))
 
 
-def haystack_of(fields: Sequence[tuple[str, Folded]]) -> str:
-    """The folded fields as one string for the literal prefilter; apostrophes are dropped
-    because query words are (a'zo, TDT'nin -> azo, tdtnin contain the literals azo, tdt)."""
-    return "\n".join(f.text for _, f in fields).replace("'", "")
-
-
 class Token(NamedTuple):
     """A tuple, not a dataclass: an item has hundreds and building them is most of a stream's
     cost (a frozen dataclass takes three times as long to make)."""
@@ -63,7 +57,6 @@ class TokenStream:
 
     folded: dict[str, Folded]
     vocabulary: frozenset[str]
-    haystack: str = ""
     # Answers already computed for this item, by query: the classifier asks the same context
     # and cue queries once per hit, and a page with many hits must not pay for each again.
     memo: dict[tuple[int, bool], object] = field(default_factory=dict)
@@ -133,24 +126,30 @@ class TokenStream:
         for _name, folded in fields:
             words = _TOKEN.findall(folded.text)
             vocabulary.update(words)
-            for word in words:
-                if "'" in word:
-                    vocabulary.update(_forms(word))
-        vocabulary -= {w for w in vocabulary if "'" in w}
-        return cls(dict(fields), frozenset(vocabulary), haystack_of(fields))
+            if "'" in folded.text:
+                for word in words:
+                    if "'" in word:
+                        vocabulary.update(_forms(word))
+                vocabulary -= {w for w in vocabulary if "'" in w}
+        return cls(dict(fields), frozenset(vocabulary))
 
     def _build_positions(self) -> None:
+        # the hot loop of a flagged item: a token per word, built as a plain tuple (the
+        # NamedTuple's own __new__ is a Python call), indexed as it goes
         tokens: list[Token] = []
+        index: dict[str, list[int]] = {}
+        make = tuple.__new__
         pos = 0
         for name, folded in self.folded.items():
+            plain = "'" not in folded.text
             for m in _TOKEN.finditer(folded.text):
-                tokens.append(Token(_forms(m.group()), pos, name, m.start(), m.end()))
+                word = m.group()
+                forms = (word,) if plain else _forms(word)
+                for form in forms:
+                    index.setdefault(form, []).append(len(tokens))
+                tokens.append(make(Token, (forms, pos, name, *m.span())))
                 pos += 1
             pos += _FIELD_GAP
-        index: dict[str, list[int]] = {}
-        for i, tok in enumerate(tokens):
-            for form in tok.forms:
-                index.setdefault(form, []).append(i)
         self._tokens, self._index = tokens, index
 
 
