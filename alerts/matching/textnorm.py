@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain, count, repeat
 
 # Cyrillic (Russian, Ukrainian, Kazakh, Kyrgyz, Uzbek, Tajik) to a Latin skeleton chosen so
 # that the Latin alphabets of Kazakh, Uzbek and Kyrgyz land on the same string.
@@ -175,15 +176,12 @@ class Folded:
 
     def _offset_map(self) -> list[int]:
         if self._offsets is None:
-            if len(self.text) == len(self.original) and all(
-                len(_TABLE[ord(c)]) == 1 for c in set(self.original)
-            ):
+            # how many folded characters each original one became, all in C (map, repeat)
+            sizes = list(map(len, map(_TABLE.__getitem__, map(ord, self.original))))
+            if len(self.text) == len(self.original) and sizes.count(1) == len(sizes):
                 self._offsets = list(range(len(self.original)))
             else:
-                offsets: list[int] = []
-                for i, ch in enumerate(self.original):
-                    offsets.extend([i] * len(_TABLE[ord(ch)]))
-                self._offsets = offsets
+                self._offsets = list(chain.from_iterable(map(repeat, count(), sizes)))
         return self._offsets
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
