@@ -22,8 +22,6 @@ import itertools
 import re
 import unicodedata
 
-import numpy as np
-
 _WORD = re.compile(r"\w+", re.UNICODE)
 SIMHASH_BITS = 64
 CANDIDATE_BITS = 12  # SimHash distance that makes two items worth comparing closely
@@ -46,6 +44,8 @@ def simhash(text: str) -> int:
     majority vote runs in numpy over the unpacked digest bits: about eight times faster than a
     Python loop over 64 bits per shingle, with the very same values (stored ones stay valid).
     """
+    import numpy as np  # here, not at the top: a start that stores nothing new never needs it
+
     words = _tokens(text)
     if len(words) < _MIN_TOKENS:
         return 0

@@ -8,35 +8,46 @@ config file or environment is one line and exit 2; a command that ran and found 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import NoReturn
 
-import argcomplete
-
 from otswatch import __version__, logs
-from otswatch.cli_common import CommandError, app_for, duration, existing_path, positive_int
-from otswatch.commands import (
-    cmd_classify,
-    cmd_config_check,
-    cmd_demo,
-    cmd_explain,
-    cmd_run,
-    cmd_sources,
-    cmd_status,
-    cmd_worker,
-)
-from otswatch.commands_setup import SHELLS, cmd_completion, cmd_config_schema, cmd_init
-from otswatch.commands_store import cmd_backtest, cmd_deliveries, cmd_digest, cmd_items
-from otswatch.config import ConfigFileError
-from otswatch.settings import SettingsError
+from otswatch.cli_common import SHELLS, app_for, duration, existing_path, positive_int
 from otswatch.web.commands import add_web_commands
 
 log = logging.getLogger("otswatch")
 PUBLISHED_HELP = "with --since: count by publication date instead of first sight"
 DESCRIPTION = "Monitor news coverage of the Organization of Turkic States and send alerts."
+
+
+@dataclass(frozen=True)
+class Lazy:
+    """A command's handler named by module and function, imported only when that command runs:
+    the parser needs none of them, and `otswatch --version` or `otswatch run --once` should not
+    import every other command's libraries (Starlette, APScheduler, Celery, the digest renderer)."""
+
+    module: str
+    function: str
+
+    def resolve(self) -> Callable[[argparse.Namespace], int]:
+        handler: Callable[[argparse.Namespace], int] = getattr(
+            importlib.import_module(self.module), self.function
+        )
+        return handler
+
+    def __call__(self, args: argparse.Namespace) -> int:
+        return self.resolve()(args)
+
+
+COMMANDS = "otswatch.commands"
+RUN = "otswatch.commands_run"
+STORE = "otswatch.commands_store"
+SETUP = "otswatch.commands_setup"
 
 
 class Parser(argparse.ArgumentParser):
@@ -73,14 +84,19 @@ def build_parser() -> argparse.ArgumentParser:
         command.set_defaults(handler=handler)
         return command
 
-    run = add("run", cmd_run, "run the daemon (or one cycle with --once)", "otswatch run --once")
+    run = add(
+        "run",
+        Lazy(RUN, "cmd_run"),
+        "run the daemon (or one cycle with --once)",
+        "otswatch run --once",
+    )
     run.add_argument(
         "--once", action="store_true", help="poll, classify and deliver once, then exit"
     )
     run.add_argument("--no-digest", action="store_true", help="with --once: instant alerts only")
     worker = add(
         "worker",
-        cmd_worker,
+        Lazy(RUN, "cmd_worker"),
         "run the polls the daemon publishes (needs OTSWATCH_BROKER_URL)",
         "otswatch worker -c 8",
     )
@@ -89,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo = add(
         "demo",
-        cmd_demo,
+        Lazy(COMMANDS, "cmd_demo"),
         "offline tour on a bundled replay site, SMTP and webhook servers",
         "otswatch demo --out demo-out",
     )
@@ -102,14 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     classify = add(
         "classify",
-        cmd_classify,
+        Lazy(COMMANDS, "cmd_classify"),
         "classify JSON Lines (id, title, summary[, text, lang]), one verdict per line",
         "otswatch classify items.jsonl",
     )
     classify.add_argument("file", help="JSONL file, or - for stdin")
     explain = add(
         "explain",
-        cmd_explain,
+        Lazy(COMMANDS, "cmd_explain"),
         "why a text or a stored item does or does not match",
         'otswatch explain "Turkic states summit opens in Budapest"',
     )
@@ -117,7 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--id", type=positive_int, help="a stored item id instead of text")
     explain.add_argument("--lang", help="declared language of the text (ISO 639-1, e.g. fr)")
     items = add(
-        "items", cmd_items, "list stored items with their flags", "otswatch items --since 2d"
+        "items",
+        Lazy(STORE, "cmd_items"),
+        "list stored items with their flags",
+        "otswatch items --since 2d",
     )
     items.add_argument("--flagged", action="store_true", help="only items a watch flagged")
     items.add_argument("--jsonl", action="store_true", help="one JSON object per line")
@@ -133,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bt = add(
         "backtest",
-        cmd_backtest,
+        Lazy(STORE, "cmd_backtest"),
         "what an edited watch-list would add and drop",
         "otswatch backtest --watchlist edited/watchlist.yaml --since 30d",
     )
@@ -170,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sources = add(
         "sources",
-        cmd_sources,
+        Lazy(COMMANDS, "cmd_sources"),
         "source health table, or `check` to test them now",
         "otswatch sources check astana-times",
     )
@@ -178,28 +197,34 @@ def build_parser() -> argparse.ArgumentParser:
     sources.add_argument("name", nargs="*", help="with check: only these sources")
     digest = add(
         "digest",
-        cmd_digest,
+        Lazy(STORE, "cmd_digest"),
         "preview or send the digest now",
         "otswatch digest preview --route ots",
     )
     digest.add_argument("action", choices=["preview", "send"], help="preview prints, send sends")
     digest.add_argument("--route", help="only this route (default: every route)")
     deliveries = add(
-        "deliveries", cmd_deliveries, "the delivery outbox", "otswatch deliveries --limit 10"
+        "deliveries",
+        Lazy(STORE, "cmd_deliveries"),
+        "the delivery outbox",
+        "otswatch deliveries --limit 10",
     )
     deliveries.add_argument(
         "--limit", type=positive_int, default=30, help="the latest N deliveries (30)"
     )
-    add("status", cmd_status, "one-screen summary", "otswatch status")
+    add("status", Lazy(COMMANDS, "cmd_status"), "one-screen summary", "otswatch status")
     add_web_commands(add, app_for)
     init = add(
-        "init", cmd_init, "write a commented starter config directory", "otswatch init ~/otswatch"
+        "init",
+        Lazy(SETUP, "cmd_init"),
+        "write a commented starter config directory",
+        "otswatch init ~/otswatch",
     )
     init.add_argument("directory", nargs="?", default="config", help="where (default: ./config)")
     init.add_argument("--force", action="store_true", help="overwrite existing config files")
     completion = add(
         "completion",
-        cmd_completion,
+        Lazy(SETUP, "cmd_completion"),
         "print the shell completion script",
         "otswatch completion bash > ~/.local/share/bash-completion/completions/otswatch",
     )
@@ -207,13 +232,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+CONFIG_ACTIONS = {
+    "check": Lazy(COMMANDS, "cmd_config_check"),
+    "schema": Lazy(SETUP, "cmd_config_schema"),
+}
+
+
 def _config(args: argparse.Namespace) -> int:
-    return cmd_config_schema(args) if args.action == "schema" else cmd_config_check(args)
+    return CONFIG_ACTIONS[args.action](args)
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    """What a command raises for a user's mistake (one line, exit 2); imported only once a
+    command has failed, when the modules defining them are loaded anyway."""
+    from otswatch.cli_common import CommandError
+    from otswatch.config_yaml import ConfigFileError
+    from otswatch.settings import SettingsError
+
+    return SettingsError, ConfigFileError, CommandError
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    argcomplete.autocomplete(parser)  # answers the shell's completion request, else a no-op
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (argcomplete's protocol)
+        import argcomplete
+
+        argcomplete.autocomplete(parser)
     args = parser.parse_args(argv)
     try:
         logs.configure(os.environ, verbose=args.verbose)
@@ -222,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.handler(args))
-    except (SettingsError, ConfigFileError, CommandError) as exc:
+    except _user_errors() as exc:
         print(f"otswatch {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -6,10 +6,13 @@ from __future__ import annotations
 import argparse
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from crawler.sources import parse_duration
-from otswatch.app import App, build_app
-from otswatch.settings import Settings, settings_from_env
+if TYPE_CHECKING:  # imported by the functions that use them: the parser needs neither
+    from otswatch.app import App
+    from otswatch.settings import Settings
+
+SHELLS = ("bash", "zsh", "fish")  # what `otswatch completion` writes a script for
 
 
 class CommandError(Exception):
@@ -17,6 +20,8 @@ class CommandError(Exception):
 
 
 def settings_for(args: argparse.Namespace) -> Settings:
+    from otswatch.settings import settings_from_env
+
     settings = settings_from_env()
     if args.config:
         settings = settings.model_copy(update={"config_dir": Path(args.config)})
@@ -24,11 +29,15 @@ def settings_for(args: argparse.Namespace) -> Settings:
 
 
 def app_for(args: argparse.Namespace) -> App:
+    from otswatch.app import build_app
+
     return build_app(settings_for(args))
 
 
 def duration(text: str) -> timedelta:
     """An argparse type: 90s, 15m, 2h, 7d (bad values exit 2 with argparse's one-line error)."""
+    from crawler.sources import parse_duration
+
     try:
         return parse_duration(text)
     except ValueError as exc:

@@ -1,5 +1,6 @@
-"""The commands that run the monitor or judge text: run, worker, demo, classify, explain,
-config check, sources, status. Each is one small function of the parsed arguments."""
+"""The commands that judge text or look at the monitor: demo, classify, explain, config check,
+sources, status (run and worker are in otswatch.commands_run). Each is one small function of
+the parsed arguments."""
 
 from __future__ import annotations
 
@@ -21,63 +22,13 @@ from crawler.check import CheckResult, check_source
 from crawler.fetch import Fetcher
 from crawler.types import Source
 from otswatch import output
-from otswatch.app import App, wire
+from otswatch.app import wire
 from otswatch.cli_common import CommandError, app_for, settings_for
 from otswatch.config import load_config
-from otswatch.cycle import CycleReport, run_once, site_options
+from otswatch.cycle import site_options
 from otswatch.health import health_report
-from otswatch.problems import report_config_problems
-from otswatch.process import exit_if_stopped_while_starting, run_forever
 from otswatch.progress import progress
 from otswatch.status import ago, last_cycle, next_digests, probe_daemon
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    if not args.once:
-        exit_if_stopped_while_starting()
-    app = app_for(args)
-    if args.once:
-        return _run_once(app, digest=not args.no_digest)
-    run_forever(app)
-    return 0
-
-
-def _run_once(app: App, *, digest: bool) -> int:
-    """One cycle for cron: every config problem on stderr; exit 1 when an entry is invalid or
-    a due delivery failed, so the job's owner hears of it."""
-    for problem in app.problems:
-        print(f"config: {problem}", file=sys.stderr)
-
-    async def cycle(advance: Callable[[], None]) -> CycleReport:
-        await report_config_problems(app)
-        return await run_once(app, digest=digest, on_polled=advance)
-
-    with progress(len([s for s in app.config.sources if s.enabled]), "polling", "sources") as step:
-        report = asyncio.run(cycle(step))
-    failed = [p for p in report.polls if not p.ok]
-    undelivered = [d for d in report.deliveries if not d.ok]
-    print(
-        f"polled {len(report.polls)} sources ({len(failed)} failing), "
-        f"{sum(p.items_new for p in report.polls)} new items, "
-        f"{report.classified.flags} new flags, {len(report.deliveries)} deliveries"
-        + (f" ({len(undelivered)} failed)" if undelivered else "")
-    )
-    for outcome in undelivered:
-        print(f"delivery to {outcome.destination} failed: {outcome.detail}", file=sys.stderr)
-    errors = [p for p in app.problems if p.severity == "error"]
-    if errors:
-        print(f"config: {len(errors)} error(s); run `otswatch config check`", file=sys.stderr)
-    return 1 if errors or undelivered else 0
-
-
-def cmd_worker(args: argparse.Namespace) -> int:
-    """A Celery worker: runs the polls (and classification) the daemon publishes."""
-    from otswatch.queue.worker import run_worker  # Celery is imported only for this command
-
-    exit_if_stopped_while_starting()
-    return run_worker(
-        app_for(args), concurrency=args.concurrency, loglevel="DEBUG" if args.verbose else "INFO"
-    )
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -15,7 +15,6 @@ from otswatch.cli_common import CommandError
 
 CONFIG_FILES = ("otswatch.yaml", "sources.yaml", "watchlist.yaml", "destinations.yaml")
 SCHEMA_LINE = re.compile(r"^# yaml-language-server: \$schema=\S+\n")
-SHELLS = ("bash", "zsh", "fish")
 
 
 def starter_config() -> Path:

@@ -8,9 +8,9 @@ Kit lives in alerts.delivery.slack_blocks (re-exported here).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from typing import TYPE_CHECKING
 
 from alerts.delivery.slack_blocks import (
     SLACK_MAX_BLOCKS,
@@ -22,6 +22,9 @@ from alerts.delivery.slack_blocks import (
 )
 from alerts.delivery.types import Digest
 from alerts.delivery.view import build_view, grouped, iso, safe_url, strongest_evidence, subject
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 __all__ = [
     "SLACK_MAX_BLOCKS",
@@ -49,14 +52,20 @@ class RenderedEmail:
     html: str
 
 
-_ENV = Environment(
-    loader=FileSystemLoader(TEMPLATES_DIR),
-    autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
+@cache
+def _templates() -> Environment:
+    """The template environment, made when the first message is rendered: a process that
+    delivers nothing (most `run --once` rounds, the CLI) does not import Jinja2."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
 
 
 def _template_base(digest: Digest) -> str:
@@ -68,15 +77,17 @@ def render_email(digest: Digest) -> RenderedEmail:
     base = _template_base(digest)
     return RenderedEmail(
         subject=view.subject,
-        text=_ENV.get_template(f"{base}.txt.j2").render(d=view).rstrip() + "\n",
-        html=_ENV.get_template(f"{base}.html.j2").render(d=view),
+        text=_templates().get_template(f"{base}.txt.j2").render(d=view).rstrip() + "\n",
+        html=_templates().get_template(f"{base}.html.j2").render(d=view),
     )
 
 
 def render_text(digest: Digest) -> str:
     """What the console shows: the plain-text email part (subject line included)."""
     view = build_view(digest)
-    return _ENV.get_template(f"{_template_base(digest)}.txt.j2").render(d=view).rstrip() + "\n"
+    return (
+        _templates().get_template(f"{_template_base(digest)}.txt.j2").render(d=view).rstrip() + "\n"
+    )
 
 
 def render_json(digest: Digest) -> dict[str, object]:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, get_args
 
 from sqlalchemy import Engine, delete, insert, select
 
 from alerts.flagging.classify import document_for
+from alerts.flagging.feedback_kinds import KINDS, FeedbackKind
 from alerts.flagging.schema import feedback
 from alerts.matching.classifier import Classifier
 from alerts.matching.types import Verdict
@@ -22,8 +22,6 @@ from crawler.schema import items
 from crawler.store import item_from_row, now_utc
 from crawler.types import Item
 
-FeedbackKind = Literal["not_relevant", "should_match"]
-KINDS: tuple[str, ...] = get_args(FeedbackKind)
 MAX_REASON = 500
 
 

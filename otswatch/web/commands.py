@@ -7,18 +7,22 @@ import argparse
 import getpass
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from alerts.flagging.feedback import KINDS, FeedbackStore, replay
-from alerts.matching.classifier import Classifier
-from otswatch import output
-from otswatch.app import App
-from otswatch.web.auth import hash_password
+from alerts.flagging.feedback_kinds import KINDS
+
+if TYPE_CHECKING:  # the commands import what they use when run: building the parser is cheap
+    from alerts.matching.classifier import Classifier
+    from otswatch.app import App
 
 AddCommand = Callable[[str, Callable[[argparse.Namespace], int], str, str], argparse.ArgumentParser]
 
 
 def add_web_commands(add: AddCommand, make_app: Callable[[argparse.Namespace], App]) -> None:
     def cmd_feedback(args: argparse.Namespace) -> int:
+        from alerts.flagging.feedback import FeedbackStore, replay
+        from otswatch import output
+
         app = make_app(args)
         store = FeedbackStore(app.engine)
         if args.action == "add":
@@ -77,6 +81,8 @@ def add_web_commands(add: AddCommand, make_app: Callable[[argparse.Namespace], A
     feedback.add_argument("--id", type=int, help="with remove: the feedback id")
 
     def cmd_web(args: argparse.Namespace) -> int:
+        from otswatch.web.auth import hash_password
+
         if sys.stdin.isatty():
             password = getpass.getpass("password for the web page: ")
             if password != getpass.getpass("again: "):
@@ -103,6 +109,8 @@ def add_web_commands(add: AddCommand, make_app: Callable[[argparse.Namespace], A
 
 def regression_text(app: App, classifier: Classifier) -> str:
     """The feedback regression set replayed on `classifier`, for `otswatch backtest`."""
+    from alerts.flagging.feedback import FeedbackStore, replay
+
     report = replay(FeedbackStore(app.engine).list(), classifier)
     if not report.cases:
         return "feedback: none recorded yet (mark flags in the web page or `otswatch feedback add`)"

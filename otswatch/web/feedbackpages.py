@@ -10,7 +10,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from alerts.flagging.feedback import KINDS, FeedbackStore, replay
+from alerts.flagging.feedback import FeedbackStore, replay
+from alerts.flagging.feedback_kinds import KINDS
 from otswatch.web.application import render
 from otswatch.web.auth import checked_form
 from otswatch.web.context import web_context
