@@ -124,6 +124,12 @@ _WORD_CUES: dict[str, frozenset[str]] = {
 }
 
 
+# The same, by word: one look-up per word of a text (the languages in _WORD_CUES order).
+_CUE_LANGS: dict[str, tuple[str, ...]] = {}
+for _lang, _cues in _WORD_CUES.items():
+    for _cue in _cues:
+        _CUE_LANGS[_cue] = (*_CUE_LANGS.get(_cue, ()), _lang)
+
 # Words only English writes: a Latin title made of foreign names (Japarov, Tashiev, Bishkek)
 # and one of these is English, whatever py3langid makes of the names.
 _ENGLISH = _words(
@@ -210,12 +216,10 @@ def _latin_cue(text: str, letters: Counter[str]) -> tuple[str | None, float]:
     def has(chars: str) -> int:
         return sum(letters[c] for c in chars)
 
-    words = [w.lower() for w in _WORD.findall(text)]
     votes: Counter[str] = Counter()
-    for w in words:
-        for lang, cue in _WORD_CUES.items():
-            if w in cue:
-                votes[lang] += 1
+    for w in _WORD.findall(text):
+        for lang in _CUE_LANGS.get(w.lower(), ()):
+            votes[lang] += 1
     if has("ə"):
         votes["az"] += 3
     lone_q = len(_LONE_Q.findall(text.lower()))  # Kazakh/Uzbek q, not Romance "qu"
