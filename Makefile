@@ -13,15 +13,25 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# Bytecode of our own packages, written once: with PYTHONDONTWRITEBYTECODE set (CI machines,
+# container images) Python never caches it, and every process (each `run --once`, each daemon
+# restart of the crash tests, each parsing worker) compiled our ~100 imported modules again:
+# 0.15 s of CPU per start. compileall writes .pyc files whatever the variable says; a file
+# edited later is compiled in memory until the next `make`, as before.
+BYTECODE = $(BIN)/python -m compileall -q -j 0 crawler alerts otswatch
+
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	$(BYTECODE)
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BYTECODE)
 	touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
+	$(BYTECODE)
 	$(BIN)/otswatch run
 
 demo: $(VENV)/.installed
@@ -40,9 +50,11 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+	$(BYTECODE)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 bench: $(VENV)/.installed
+	$(BYTECODE)
 	$(BIN)/python benchmarks/bench_classify.py
 
 clean:

@@ -11,8 +11,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-from tqdm import tqdm
-
 
 @contextmanager
 def progress(
@@ -20,9 +18,12 @@ def progress(
 ) -> Iterator[Callable[[], None]]:
     """Yield `advance()`, to call once per unit of work done."""
     out = stream or sys.stderr
-    bar = tqdm(
-        total=total, desc=what, unit=f" {unit}", file=out, disable=not out.isatty(), leave=False
-    )
+    if not out.isatty():  # cron, pipes, the test suite: no bar, and no tqdm import at start
+        yield lambda: None
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=what, unit=f" {unit}", file=out, leave=False)
     try:
         yield lambda: bar.update(1)
     finally:

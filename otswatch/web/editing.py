@@ -14,12 +14,12 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
+from typing import TYPE_CHECKING
 
 from otswatch.config import AppConfig, ConfigFileError, load_config
+
+if TYPE_CHECKING:  # ruamel.yaml is imported when a watch is edited, not when the daemon starts
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 WATCHLIST = "watchlist.yaml"
 
@@ -43,6 +43,10 @@ def version_of(text: str) -> str:
 
 
 def _watches_node(text: str) -> tuple[CommentedMap, CommentedSeq]:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.error import YAMLError
+
     try:
         document = YAML(typ="rt").load(text)
     except YAMLError as exc:
@@ -56,6 +60,8 @@ def _watches_node(text: str) -> tuple[CommentedMap, CommentedSeq]:
 
 def segments(text: str) -> list[Segment]:
     """Each watch's lines; a watch's leading comments belong to it, trailing blanks do not."""
+    from ruamel.yaml.comments import CommentedMap
+
     document, watches = _watches_node(text)
     lines = text.splitlines(keepends=True)
     keys = list(document.keys())

@@ -53,6 +53,8 @@ NOT_FOR_ONE_POLL = (
     "otswatch.daemon",
     "otswatch.commands",
     "otswatch.commands_store",
+    "tqdm",
+    "ruamel",
 )
 
 # Runs the CLI as the console script does and reports, at exit, which of the named packages
