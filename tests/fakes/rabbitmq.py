@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+import zlib
 from pathlib import Path
 
 CTL_TIMEOUT = 60
@@ -56,10 +57,22 @@ class Vhost:
             ctl("delete_vhost", self.name)
 
 
+def checkout_port() -> int:
+    """A port of this checkout's own in 5700-5999 for a private node (its Erlang distribution
+    port 20000 above, RabbitMQ's own offset): checkouts on one machine run the broker tests at
+    the same moment, and under one shared name and port one test stopped another's node."""
+    base = 5700 + zlib.crc32(str(Path(__file__).resolve()).encode()) % 250
+    for port in range(base, base + 50):
+        if not reachable("127.0.0.1", port) and not reachable("127.0.0.1", port + 20000):
+            return port
+    raise RuntimeError(f"no free port for a private RabbitMQ node in {base}-{base + 49}")
+
+
 class PrivateNode:
     """A RabbitMQ node of our own on 127.0.0.1:`port`, with data kept across restarts."""
 
-    def __init__(self, port: int = 5679) -> None:
+    def __init__(self, port: int | None = None) -> None:
+        port = port or checkout_port()
         self.port = port
         self.node = f"otswatch-test-{port}@localhost"
         self.dir = Path(tempfile.mkdtemp(prefix="otswatch-rabbit-"))
