@@ -8,8 +8,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -111,6 +113,42 @@ def test_one_poll_imports_neither_the_daemon_nor_other_commands(
     assert result.returncode == 0, result.stderr
     assert "1 new items" in result.stdout  # a real poll: fetched, stored, classified
     assert loaded == []
+
+
+def test_a_daemon_start_imports_neither_celery_nor_scrapy(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    """The daemon (what a supervisor and the crash tests restart) needs its scheduler and web
+    room, but Celery only with a broker URL and Scrapy only in a site crawl's child process."""
+    fake_server.routes["/rss"] = Route(body=rss(("/a", "Baku port", "A ferry line opened.")))
+    config = write_config(
+        tmp_path / "config", sources="sources:\n" + feed_source("wire", fake_server.url("/rss"))
+    )
+    log = tmp_path / "daemon.log"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("OTSWATCH_")},
+        "OTSWATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+        "OTSWATCH_HTTP_ADDR": "127.0.0.1:0",
+    }
+    names = ("scrapy", "twisted", "celery", "kombu", "trafilatura", "dateparser", "ruamel")
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-c", PROBE, json.dumps(names), "--config", str(config), "run"],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while "otswatch running" not in log.read_text() and time.monotonic() < deadline:
+            assert process.poll() is None, log.read_text()
+            time.sleep(0.2)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+    lines = [x for x in log.read_text().splitlines() if x.startswith("IMPORTED ")]
+    assert lines, log.read_text()
+    assert json.loads(lines[-1].removeprefix("IMPORTED ")) == []
 
 
 def test_every_command_names_a_handler_that_exists() -> None:
