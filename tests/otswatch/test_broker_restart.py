@@ -35,7 +35,10 @@ def sources_yaml(farm: Farm, count: int) -> str:
 def test_a_broker_restart_under_load_loses_nothing_and_repeats_nothing(
     tmp_path: Path, postgres_url: str, private_broker: PrivateNode
 ) -> None:
-    with Farm(feeds=100, hosts=10, latency=0.05, first_host=61) as farm:
+    # 0.4 s an answer: the 75-odd polls left when the node is told to stop need 15 s or more
+    # from two worker processes, longer than rabbitmqctl takes to stop a node on a loaded
+    # machine, so the restart happens under load by construction, not by timing luck
+    with Farm(feeds=100, hosts=10, latency=0.4, first_host=61) as farm:
         config = write_config(
             tmp_path / "config", sources=sources_yaml(farm, 80), settings=SETTINGS
         )
@@ -50,9 +53,10 @@ def test_a_broker_restart_under_load_loses_nothing_and_repeats_nothing(
                     cluster.query("SELECT count(*) FROM poll_runs WHERE state = 'done'")[0][0]
                 )
 
-            wait_for(lambda: done() >= 10, 120, "the first polls", cluster)
+            wait_for(lambda: done() >= 5, 120, "the first polls", cluster)
             private_broker.stop()  # under load: most of the 80 polls are still queued
             at_stop = done()
+            print(f"polls done when the broker stopped: {at_stop} of 80")
             (config / "sources.yaml").write_text(sources_yaml(farm, 100))
             cluster.processes["daemon"].send_signal(signal.SIGHUP)
             cluster.wait_log("daemon", "config reloaded")
