@@ -26,7 +26,13 @@ from sqlalchemy import bindparam, select, update
 from crawler.database import now_utc
 from crawler.health import HISTORY, PublishingStats
 from crawler.schema import sources
-from crawler.source_rows import FeedState, SourceRows, publishing_stats_since
+from crawler.source_rows import (
+    FeedState,
+    SourceRows,
+    failure_columns,
+    publishing_stats_since,
+    success_columns,
+)
 
 log = logging.getLogger(__name__)
 
@@ -125,15 +131,15 @@ class SourceBook:
             return
         now = now_utc()
         row.update(
-            last_success_at=now,
-            consecutive_failures=0,
-            last_status=None,
-            last_items_new=items_new,
-            next_poll_at=next_poll_at,
-            updated_at=now,
+            success_columns(
+                now,
+                items_new=items_new,
+                etag=etag,
+                last_modified=last_modified,
+                next_poll_at=next_poll_at,
+                keep_validators=keep_validators,
+            )
         )
-        if not keep_validators:
-            row.update(etag=etag, last_modified=last_modified)
         if empty is not None:
             row["consecutive_empty"] = row["consecutive_empty"] + 1 if empty else 0
         if items_new:
@@ -154,15 +160,8 @@ class SourceBook:
         row = self._row.get(name)
         if row is None:
             return 0
-        now = now_utc()
-        row.update(
-            last_error=error,
-            last_error_at=now,
-            last_status=status,
-            consecutive_failures=row["consecutive_failures"] + 1,
-            next_poll_at=next_poll_at,
-            updated_at=now,
-        )
+        row.update(failure_columns(now_utc(), error, next_poll_at=next_poll_at, status=status))
+        row["consecutive_failures"] += 1
         self._note(name, _FAILURE)
         return int(row["consecutive_failures"])
 

@@ -97,16 +97,14 @@ class SourceRows:
         empty: bool | None = None,
     ) -> None:
         """`empty`: the poll found no article at all (None: cannot tell, e.g. 304)."""
-        values: dict[str, Any] = {
-            "last_success_at": now_utc(),
-            "consecutive_failures": 0,
-            "last_status": None,
-            "last_items_new": items_new,
-            "next_poll_at": next_poll_at,
-            "updated_at": now_utc(),
-        }
-        if not keep_validators:
-            values.update(etag=etag, last_modified=last_modified)
+        values = success_columns(
+            now_utc(),
+            items_new=items_new,
+            etag=etag,
+            last_modified=last_modified,
+            next_poll_at=next_poll_at,
+            keep_validators=keep_validators,
+        )
         if empty is not None:
             values["consecutive_empty"] = sources.c.consecutive_empty + 1 if empty else 0
         with self.engine.begin() as conn:
@@ -126,12 +124,8 @@ class SourceRows:
                 update(sources)
                 .where(sources.c.name == name)
                 .values(
-                    last_error=error,
-                    last_error_at=now_utc(),
-                    last_status=status,
+                    **failure_columns(now_utc(), error, next_poll_at=next_poll_at, status=status),
                     consecutive_failures=sources.c.consecutive_failures + 1,
-                    next_poll_at=next_poll_at,
-                    updated_at=now_utc(),
                 )
             )
             count = conn.execute(
@@ -258,6 +252,43 @@ class SourceRows:
             )
             for row in rows
         ]
+
+
+def success_columns(
+    now: datetime,
+    *,
+    items_new: int,
+    etag: str | None,
+    last_modified: str | None,
+    next_poll_at: datetime | None,
+    keep_validators: bool,
+) -> dict[str, Any]:
+    """What a successful poll writes on its row, but for `consecutive_empty`: one rule for the
+    row-by-row ledger and the cycle's SourceBook, which differ only in how counters move."""
+    values: dict[str, Any] = {
+        "last_success_at": now,
+        "consecutive_failures": 0,
+        "last_status": None,
+        "last_items_new": items_new,
+        "next_poll_at": next_poll_at,
+        "updated_at": now,
+    }
+    if not keep_validators:
+        values.update(etag=etag, last_modified=last_modified)
+    return values
+
+
+def failure_columns(
+    now: datetime, error: str, *, next_poll_at: datetime | None, status: int | None
+) -> dict[str, Any]:
+    """What a failed poll writes on its row, but for `consecutive_failures` (see above)."""
+    return {
+        "last_error": error,
+        "last_error_at": now,
+        "last_status": status,
+        "next_poll_at": next_poll_at,
+        "updated_at": now,
+    }
 
 
 def publishing_stats_since(conn: Connection, since: datetime) -> dict[str, PublishingStats]:
