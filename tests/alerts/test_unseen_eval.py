@@ -20,7 +20,11 @@ by their city, ASCII-only Turkish and Azerbaijani) P 1.000 R 0.963 level 0.769; 
 blind13 (statements, the EU memorandum, TURKSOY with the OTS) P 1.000 R 1.000 level 0.867;
 blind14, adversarial negatives for the rules those rounds added (the WHO warns "the Turkic
 states", a Turkish minister tours them), P 0.500: "the organisation" as short-name context was
-taken back. Each round's misses were then fixed by class, so these figures are fitted. The
+taken back. From round 15 on a round comes in two halves written by two people, each in
+its own languages: blind15b (tr, az, kk, uz, ky, tk in each script they use: Kazakh 2021 and
+2018 Latin, Uzbek Cyrillic, ASCII-only Turkish and Azerbaijani, romanized Kyrgyz) P 0.991
+R 0.991 level 0.991 (a miss: Kyrgyz "Түрк дүйнөсүнүн лидерлери"; a false alarm: the
+American-Turkish Council, "Amerikan-Türk Konseyi"). Each round's misses were then fixed by class, so these figures are fitted. The
 README has the per-language figures as first measured; this test keeps the targets on them now.
 `pytest -s` prints the table by set, language and class.
 """
@@ -41,7 +45,11 @@ from tests.alerts.test_devset import Counts, print_table
 from tests.alerts.test_recall_eval import LANG_RECALL, LANGUAGES, LEVEL, PRECISION, RECALL
 
 ROOT = Path(__file__).resolve().parents[2]
-SETS = [ROOT / "tests" / "data" / f"blind{n}.jsonl" for n in range(6, 15)]
+DATA = ROOT / "tests" / "data"
+SETS = [DATA / f"blind{n}.jsonl" for n in range(6, 15)] + [DATA / "blind15b.jsonl"]
+TURKIC = {"tr", "az", "kk", "uz", "ky", "tk"}
+# A half-round (blind15a, blind15b...) holds one writer's languages only.
+HALF_LANGUAGES = {"a": LANGUAGES - TURKIC, "b": TURKIC}
 # Adversarial sets (mostly negatives, one control per language) count in the totals and per
 # language; a per-set precision over 13 positives says little.
 ADVERSARIAL = {"blind14"}
@@ -75,8 +83,9 @@ def counts() -> dict[str, Counts]:
 def test_set_covers_every_language(path: Path) -> None:
     items = rows(path)
     assert len({r["id"] for r in items}) == len(items)
-    assert {str(r["lang"]) for r in items if r["label"]} == LANGUAGES
-    assert {str(r["lang"]) for r in items if not r["label"]} == LANGUAGES
+    langs = HALF_LANGUAGES.get(path.stem[-1], LANGUAGES)
+    assert {str(r["lang"]) for r in items if r["label"]} == langs
+    assert {str(r["lang"]) for r in items if not r["label"]} == langs
     assert all(r["level"] in ("core", "related") for r in items if r["label"])
     assert all(r["level"] is None and r["class"] == "neg" for r in items if not r["label"])
 
