@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import sys
@@ -73,6 +74,30 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     root = config.rootpath
     # sort is stable: within a module, and for every other module, the order stays
     items.sort(key=lambda item: rank.get(item.path.relative_to(root).as_posix(), last))
+
+
+@pytest.fixture(autouse=True)
+def root_logging_restored() -> Iterator[None]:
+    """A CLI run in-process (`cli.main`) installs its own root handler on the sys.stderr of
+    that moment, pytest's capture file for the test. Left there, it outlives the file: a later
+    log line from another thread (aiosmtpd's server logging a lost connection) printed
+    "--- Logging error --- ValueError: I/O operation on closed file" into the run. Each test
+    leaves the root logger, and the loggers the CLI quietens, as it found them."""
+    from otswatch.logs import QUIET_LOGGERS
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    quiet = {name: logging.getLogger(name).level for name in QUIET_LOGGERS}
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+    for handler in handlers:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)
+    for name, was in quiet.items():
+        logging.getLogger(name).setLevel(was)
 
 
 @pytest.fixture
