@@ -322,6 +322,8 @@ def _acronym_shape(folded: Folded, m: re.Match[str], acronym: str) -> bool:
     written = folded.original_text(*m.span(1))
     if not written.isupper() or _is_cyrillic(written) != _is_cyrillic(acronym):
         return False
+    if written.isascii() and not acronym.isascii() and not _is_cyrillic(acronym):
+        return False  # listed only with its accents: Hungarian TASZ is a civil-liberties union
     if m.group(2) is None or m.group(2).startswith("'"):
         return True
     suffix = folded.original_text(*m.span(2))

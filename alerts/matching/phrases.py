@@ -31,6 +31,7 @@ _SCRIPTLESS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # no spa
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 _WORDS = re.compile(r"[^\W_]+")
 _GAP = r"[^\w.,;:!?()\[\]]{1,4}"  # between words of a phrase: spaces, quotes, apostrophes
+_DOTTED = re.compile(r"(?:[A-Z]\.){2,}")  # an acronym written with dots: O.T.S., O.E.T.
 # Word boundaries: a letter or digit of the same kind of script may not touch the match, but a
 # Chinese, Japanese or Korean character may ("TURKPA成员国" has TURKPA as a word).
 _CJK = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
@@ -131,8 +132,10 @@ def compile_phrase(
         return Pattern(rule, lang, phrase, _compile(rx), anchor, others=_others(parts, anchor))
     if acronym:
         body = _GAP.join(re.escape(p) for p in parts)
-        rx = f"{_LEFT}({body})('?[^\\W\\d_]{{1,7}})?{_RIGHT}"
         anchor = max(parts, key=len)
+        if _DOTTED.fullmatch(phrase):  # O.T.S. with or without its last dot
+            body, anchor = r"\.".join(parts) + r"\.?", ".".join(parts)
+        rx = f"{_LEFT}({body})('?[^\\W\\d_]{{1,7}})?{_RIGHT}"
         return Pattern(rule, lang, phrase, _compile(rx), anchor, True, None, _others(parts, anchor))
     agglutinative = lang in _AGGLUTINATIVE
     declining = lang in _DECLINING
@@ -145,7 +148,9 @@ def compile_phrase(
             n = 12 if last else 2
         else:
             n = 2
-        pieces.append(f"{re.escape(p)}(?:'?[^\\W\\d_]{{0,{n}}})")
+        # Arabic ة (folded to ه) makes another word: الدولة "the state" (Türkiye) is not الدول
+        singular = "(?!\u0647)" if _ARABIC.search(p) and not p.endswith("\u0647") else ""
+        pieces.append(f"{re.escape(p)}{singular}(?:'?[^\\W\\d_]{{0,{n}}})")
     left, anchor = _LEFT, max(parts, key=len)
     literals = list(parts)  # what every match holds as written
     if _ARABIC.search(phrase):

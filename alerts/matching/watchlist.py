@@ -79,6 +79,14 @@ class Watch:
         return not self.sources or any(fnmatchcase(source or "", s) for s in self.sources)
 
 
+def dotted(acronym: str) -> tuple[str, ...]:
+    """Agency copy writes acronyms with dots (O.T.S., O.E.T.): a Latin one of 2 to 5 plain
+    capitals is also matched so."""
+    if re.fullmatch(r"[A-Z]{2,5}", acronym):
+        return (".".join(acronym) + ".",)
+    return ()
+
+
 def _patterns(
     rule: str,
     phrases: dict[str, list[str]],
@@ -93,18 +101,22 @@ def _patterns(
         for p in ps
         for spelling in (p, *other_scripts(p, lang))
     ]
-    out += [compile_phrase(rule, "any", a, acronym=True) for a in acronyms]
-    seen: set[tuple[str, bool, bool]] = set()
-    unique = []
+    out += [
+        compile_phrase(rule, "any", spelling, acronym=True)
+        for a in acronyms
+        for spelling in (a, *dotted(a))
+    ]
+    unique: dict[tuple[str, bool, bool], Pattern] = {}
     for p in out:
         # acronyms keep one pattern per script: Latin TDT and Cyrillic ТДТ fold alike but are
-        # checked against the script they were written in
+        # checked against the script they were written in; of TMU and TMŪ the plain one is
+        # kept (an acronym listed only with its accents needs them written)
         cyrillic = p.acronym and any("\u0400" <= ch <= "\u04ff" for ch in p.source)
         key = (p.regex.pattern, p.acronym, cyrillic)
-        if key not in seen:
-            seen.add(key)
-            unique.append(p)
-    return tuple(unique)
+        kept = unique.get(key)
+        if kept is None or (p.acronym and p.source.isascii() and not kept.source.isascii()):
+            unique[key] = p
+    return tuple(unique.values())
 
 
 def _query(text: str | None) -> Query | None:

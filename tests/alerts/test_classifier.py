@@ -343,3 +343,19 @@ def test_only_the_start_of_a_huge_page_is_judged(clf: Classifier) -> None:
     early = clf.classify(doc("Regional news", text="Organization of Turkic States. " + filler))
     assert len(filler) > 20_000
     assert not late.flagged and early.flagged
+
+
+def test_acronyms_with_dots_and_accents(clf: Classifier) -> None:
+    """Agency copy dots acronyms (O.T.S.); an acronym listed only with its accents needs them
+    (TASZ is Hungary's civil-liberties union, TÁSZ the organization)."""
+    assert clf.classify(doc("O.T.S. foreign ministers meet in Baku")).flagged
+    assert clf.classify(doc("L'O.E.T. réunit ses ministres à Tachkent")).flagged
+    assert not clf.classify(doc("O.T.S. weekend sale opens downtown")).flagged
+    assert clf.classify(doc("TÁSZ-csúcs Budapesten: Orbán fogadja a vezetőket")).flagged
+    assert not clf.classify(doc("A TASZ bírálja az Orbán-kormány törvényét")).flagged
+
+
+def test_arabic_singular_state_is_not_the_states(clf: Classifier) -> None:
+    """الدولة التركية is "the Turkish state" (Türkiye), الدول التركية "the Turkic states"."""
+    assert clf.classify(doc("قمة الدول التركية في باكو")).flagged
+    assert not clf.classify(doc("الدولة التركية تشارك في قمة الناتو")).flagged
