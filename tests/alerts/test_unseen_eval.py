@@ -24,7 +24,10 @@ taken back. From round 15 on a round comes in two halves written by two people, 
 its own languages: blind15b (tr, az, kk, uz, ky, tk in each script they use: Kazakh 2021 and
 2018 Latin, Uzbek Cyrillic, ASCII-only Turkish and Azerbaijani, romanized Kyrgyz) P 0.991
 R 0.991 level 0.991 (a miss: Kyrgyz "Түрк дүйнөсүнүн лидерлери"; a false alarm: the
-American-Turkish Council, "Amerikan-Türk Konseyi"). Each round's misses were then fixed by class, so these figures are fitted. The
+American-Turkish Council, "Amerikan-Türk Konseyi"); blind15a (en, fr, de, hu, ru, ar, zh:
+agency abbreviations, dotted acronyms, names "of Turkic language", affiliates in other word
+orders; TASZ, APA-OTS, one-time-settlement OTS, الدولة التركية as negatives) P 0.884 R 0.762
+level 0.967. Each round's misses were then fixed by class, so these figures are fitted. The
 README has the per-language figures as first measured; this test keeps the targets on them now.
 `pytest -s` prints the table by set, language and class.
 """
@@ -46,7 +49,7 @@ from tests.alerts.test_recall_eval import LANG_RECALL, LANGUAGES, LEVEL, PRECISI
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
-SETS = [DATA / f"blind{n}.jsonl" for n in range(6, 15)] + [DATA / "blind15b.jsonl"]
+SETS = [DATA / f"blind{n}.jsonl" for n in range(6, 15)] + [DATA / f"blind15{h}.jsonl" for h in "ab"]
 TURKIC = {"tr", "az", "kk", "uz", "ky", "tk"}
 # A half-round (blind15a, blind15b...) holds one writer's languages only.
 HALF_LANGUAGES = {"a": LANGUAGES - TURKIC, "b": TURKIC}
