@@ -193,6 +193,12 @@ def test_hostile_servers_are_bounded_in_time_and_memory(
     failures = []
     deadline = TIMEOUT * DEADLINE_FACTOR
     with HostileServer() as server:
+        # One ordinary feed first, unmeasured: the first feed a process parses builds state it
+        # keeps (language cues, compiled patterns, about 5 MB), which is not the hostile
+        # input's cost. Run alone, the first case that parses (billion laughs) was charged it.
+        warm_up = Case("ordinary feed", lambda s: answer(rss(rss_item("w", "OTS summit"))), None)
+        warm_store = ItemStore(open_database(f"sqlite:///{tmp_path / 'warm-up.db'}"))
+        assert _run(warm_up, warm_store, server, len(CASES))[0].ok
         for index, case in enumerate(CASES):
             store = ItemStore(open_database(f"sqlite:///{tmp_path / f'case-{index}.db'}"))
             report, elapsed, peak = _run(case, store, server, index)
