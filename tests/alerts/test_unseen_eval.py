@@ -27,7 +27,9 @@ R 0.991 level 0.991 (a miss: Kyrgyz "Түрк дүйнөсүнүн лидерл�
 American-Turkish Council, "Amerikan-Türk Konseyi"); blind15a (en, fr, de, hu, ru, ar, zh:
 agency abbreviations, dotted acronyms, names "of Turkic language", affiliates in other word
 orders; TASZ, APA-OTS, one-time-settlement OTS, الدولة التركية as negatives) P 0.884 R 0.762
-level 0.967. Each round's misses were then fixed by class, so these figures are fitted. The
+level 0.967; blind16b, written after blind15b's fixes, P 0.971 R 0.944 level 0.980 (a culture
+minister at a "Turkic world" evening, "türkdilli ölkələr", "Turk davlatlari yetakchilari", the
+Vision 2040 reworded). Each round's misses were then fixed by class, so these figures are fitted. The
 README has the per-language figures as first measured; this test keeps the targets on them now.
 `pytest -s` prints the table by set, language and class.
 """
@@ -49,7 +51,9 @@ from tests.alerts.test_recall_eval import LANG_RECALL, LANGUAGES, LEVEL, PRECISI
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
-SETS = [DATA / f"blind{n}.jsonl" for n in range(6, 15)] + [DATA / f"blind15{h}.jsonl" for h in "ab"]
+# Half-rounds (from round 15 on), each in its writer's languages.
+HALVES = ["15a", "15b", "16b"]
+SETS = [DATA / f"blind{n}.jsonl" for n in range(6, 15)] + [DATA / f"blind{h}.jsonl" for h in HALVES]
 TURKIC = {"tr", "az", "kk", "uz", "ky", "tk"}
 # A half-round (blind15a, blind15b...) holds one writer's languages only.
 HALF_LANGUAGES = {"a": LANGUAGES - TURKIC, "b": TURKIC}
