@@ -2,6 +2,7 @@
 
 Timeouts, a size cap, a descriptive User-Agent, robots.txt, conditional GET, redirects checked
 hop by hop by the SSRF guard, and errors mapped onto crawler.errors with a readable cause.
+The HTTP client underneath is aiohttp (crawler.http_session says why and how it is pinned).
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ import contextlib
 import email.utils
 import logging
 import re
-import socket
-import ssl
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
@@ -20,21 +19,19 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
-import httpx
+import aiohttp
 
 from crawler.addresses import EVERYWHERE, AllowList
 from crawler.decoding import BoundedBody, DecodingError
 from crawler.errors import (
-    ConnectError,
-    DNSError,
     FetchError,
     FetchTimeout,
     HTTPStatusError,
     RobotsDisallowed,
-    TLSError,
     TooLargeError,
 )
-from crawler.guard import PinnedTransport, allowing, checked_addresses
+from crawler.guard import allowing, checked_addresses
+from crawler.http_session import Head, connect_error, pinned_session, tls_context
 
 log = logging.getLogger(__name__)
 
@@ -97,18 +94,12 @@ class _RobotsEntry:
 
 
 class Fetcher:
-    """Owns one httpx.AsyncClient; pass `transport=` in tests instead of patching."""
+    """Owns one aiohttp session (made at the first request, inside the running loop)."""
 
-    def __init__(
-        self, policy: FetchPolicy, *, transport: httpx.AsyncBaseTransport | None = None
-    ) -> None:
+    def __init__(self, policy: FetchPolicy) -> None:
         self.policy = policy
-        self._client = httpx.AsyncClient(
-            transport=transport or PinnedTransport(),
-            timeout=httpx.Timeout(policy.timeout, connect=min(policy.timeout, 10.0)),
-            headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"},
-            follow_redirects=False,
-        )
+        self._session: aiohttp.ClientSession | None = None
+        self._closed = False
         self._robots: dict[str, _RobotsEntry] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
 
@@ -119,7 +110,17 @@ class Fetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        self._closed = True
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
+
+    def _opened(self) -> aiohttp.ClientSession:
+        if self._closed:  # a bug in the caller, not a cause a source could have
+            raise RuntimeError("this Fetcher is closed; open another")
+        if self._session is None:
+            self._session = pinned_session(self.policy.user_agent, self.policy.timeout)
+        return self._session
 
     async def get(
         self,
@@ -136,7 +137,7 @@ class Fetcher:
         `allow` is what a configured source may reach besides the global allow-list; it holds
         for `url` and redirects on its host. Links taken from content pass None.
 
-        httpx's timeout bounds each read, so a server trickling bytes could hold a fetch for
+        The session's timeout bounds each read, so a server trickling bytes could hold a fetch for
         as long as it likes; the whole fetch (redirects and robots.txt included) therefore
         also has a deadline of DEADLINE_FACTOR times the policy timeout.
         """
@@ -168,11 +169,11 @@ class Fetcher:
                 and not await self.allowed(current, allow=reach)
             ):
                 raise RobotsDisallowed(f"robots.txt forbids fetching {current}", url=current)
-            response, body = await self._send(current, headers, reach)
-            if response.is_redirect and "location" in response.headers:
-                current = urljoin(current, response.headers["location"])
+            head, body = await self._send("GET", current, headers, reach)
+            if head.redirect is not None:
+                current = urljoin(current, head.redirect)
                 continue
-            return self._result(current, response, body)
+            return self._result(current, head, body)
         raise FetchError(f"more than {MAX_REDIRECTS} redirects from {url}", url=url)
 
     async def post_form(self, url: str, form: Mapping[str, str]) -> FetchResult:
@@ -183,18 +184,8 @@ class Fetcher:
     async def _post_form(self, url: str, form: Mapping[str, str]) -> FetchResult:
         reach = self._reach(None)  # a hub named by a feed: content, the global list only
         await self._guard(url, reach)
-        try:
-            with allowing(reach):
-                response = await self._client.post(url, data=dict(form))
-        except httpx.TimeoutException as exc:
-            raise FetchTimeout(
-                f"timed out after {self.policy.timeout:g}s posting to {url}", url=url
-            ) from exc
-        except httpx.ConnectError as exc:
-            raise _connect_error(url, exc) from exc
-        except httpx.HTTPError as exc:
-            raise FetchError(f"{type(exc).__name__} posting to {url}: {exc}", url=url) from exc
-        return self._result(url, response, response.content)
+        head, body = await self._send("POST", url, {}, reach, dict(form))
+        return self._result(url, head, body)
 
     async def allowed(self, url: str, *, allow: AllowList | None = None) -> bool:
         entry = await self._robots_for(url, allow)
@@ -224,39 +215,51 @@ class Fetcher:
         return self.policy.allowed | allow if allow else self.policy.allowed
 
     async def _send(
-        self, url: str, headers: dict[str, str], reach: AllowList
-    ) -> tuple[httpx.Response, bytes]:
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        reach: AllowList,
+        form: dict[str, str] | None = None,
+    ) -> tuple[Head, bytes]:
+        doing = "posting to" if method == "POST" else "fetching"
         try:
             with allowing(reach):
-                async with self._client.stream("GET", url, headers=headers) as response:
-                    self._check_declared_size(url, response)
-                    return response, await self._read_body(url, response)
-        except httpx.TimeoutException as exc:
+                async with self._opened().request(
+                    method,
+                    url,
+                    headers=headers,
+                    data=form,
+                    allow_redirects=False,
+                    ssl=tls_context() if url.startswith("https:") else True,
+                ) as response:
+                    head = Head.of(response)
+                    self._check_declared_size(url, head)
+                    return head, await self._read_body(url, head, response.content)
+        except TimeoutError as exc:  # aiohttp's connect and read timeouts are TimeoutErrors
             raise FetchTimeout(
-                f"timed out after {self.policy.timeout:g}s fetching {url} ({type(exc).__name__})",
+                f"timed out after {self.policy.timeout:g}s {doing} {url} ({type(exc).__name__})",
                 url=url,
             ) from exc
-        except httpx.ConnectError as exc:
-            raise _connect_error(url, exc) from exc
-        except httpx.TooManyRedirects as exc:
-            raise FetchError(f"redirect loop at {url}", url=url) from exc
-        except httpx.HTTPError as exc:
-            raise FetchError(f"{type(exc).__name__} fetching {url}: {exc}", url=url) from exc
+        except aiohttp.ClientConnectorError as exc:
+            raise connect_error(url, exc) from exc
+        except (aiohttp.ClientError, ValueError) as exc:  # ValueError: a URL yarl cannot take
+            raise FetchError(f"{type(exc).__name__} {doing} {url}: {exc}", url=url) from exc
 
-    def _check_declared_size(self, url: str, response: httpx.Response) -> None:
-        declared = response.headers.get("content-length", "").strip()
+    def _check_declared_size(self, url: str, head: Head) -> None:
+        declared = head.headers.get("content-length", "").strip()
         if declared.isascii() and declared.isdigit() and int(declared) > self.policy.max_bytes:
             raise TooLargeError(
                 f"{url} is {int(declared):,} bytes, over the {self.policy.max_bytes:,} cap",
                 url=url,
             )
 
-    async def _read_body(self, url: str, response: httpx.Response) -> bytes:
+    async def _read_body(self, url: str, head: Head, stream: aiohttp.StreamReader) -> bytes:
         """The decoded body, refused as soon as it passes the cap (while inflating, too)."""
         cap = self.policy.max_bytes
         try:
-            body = BoundedBody(response.headers.get("content-encoding", ""), cap)
-            async for raw in response.aiter_raw():
+            body = BoundedBody(head.headers.get("content-encoding", ""), cap)
+            async for raw in stream.iter_any():
                 if not body.feed(raw):
                     raise TooLargeError(
                         f"{url} sent more than the {cap:,}-byte cap"
@@ -270,22 +273,21 @@ class Fetcher:
             raise TooLargeError(f"{url} sent more than the {cap:,}-byte cap", url=url)
         return content
 
-    def _result(self, url: str, response: httpx.Response, body: bytes) -> FetchResult:
-        headers = {k.lower(): v for k, v in response.headers.items()}
+    def _result(self, url: str, head: Head, body: bytes) -> FetchResult:
+        headers = head.headers
         retry_after = _retry_after(headers.get("retry-after"))
-        if response.status_code == 304:
+        if head.status == 304:
             return FetchResult(url, 304, headers, not_modified=True, max_age=_max_age(headers))
-        if response.status_code >= 400:
-            reason = response.reason_phrase or "error"
+        if head.status >= 400:
             raise HTTPStatusError(
-                f"HTTP {response.status_code} {reason} from {url}",
+                f"HTTP {head.status} {head.reason or 'error'} from {url}",
                 url=url,
-                status=response.status_code,
+                status=head.status,
                 retry_after=retry_after,
             )
         return FetchResult(
             url=url,
-            status=response.status_code,
+            status=head.status,
             headers=headers,
             content=body,
             etag=headers.get("etag"),
@@ -344,23 +346,6 @@ class Fetcher:
         parser = RobotFileParser(robots_url)
         parser.parse(text.splitlines())
         return _RobotsEntry(parser, time.monotonic(), list(parser.site_maps() or []))
-
-
-def _connect_error(url: str, exc: httpx.ConnectError) -> FetchError:
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, ssl.SSLError):
-            return TLSError(f"TLS handshake with {url} failed: {cause.reason or cause}", url=url)
-        if isinstance(cause, socket.gaierror):
-            host = urlsplit(url).hostname
-            return DNSError(f"DNS lookup failed for {host}: {cause.strerror}", url=url)
-        cause = cause.__cause__ or cause.__context__
-    text = str(exc)
-    if "SSL" in text or "certificate" in text.lower():
-        return TLSError(f"TLS handshake with {url} failed: {text}", url=url)
-    if "Name or service not known" in text or "nodename nor servname" in text:
-        return DNSError(f"DNS lookup failed for {urlsplit(url).hostname}: {text}", url=url)
-    return ConnectError(f"cannot connect to {url}: {text or type(exc).__name__}", url=url)
 
 
 def _retry_after(value: str | None) -> float | None:

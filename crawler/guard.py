@@ -6,10 +6,10 @@ metadata address) only through an allow-list of networks or host names, given gl
 redirects). Links found in content (article pages, WebSub hubs, advertised feeds, other hosts
 a redirect leads to) get the global list only, whatever their source may reach.
 
-The check runs in the httpx transport's network backend: the name is resolved once, every
-address is judged, and the connection goes to the address that was judged (TLS SNI and the
-Host header keep the name), so DNS cannot answer one address to the check and another to the
-connection (rebinding).
+The check runs in the aiohttp connector's resolver: the name is resolved once, every address
+is judged, and the connection goes to the address that was judged (TLS SNI and the Host header
+keep the name), so DNS cannot answer one address to the check and another to the connection
+(rebinding).
 """
 
 from __future__ import annotations
@@ -18,16 +18,13 @@ import asyncio
 import contextvars
 import ipaddress
 import socket
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
-import httpcore
-import httpx
+from aiohttp.abc import AbstractResolver, ResolveResult
 
 from crawler.addresses import AllowList, IPAddress
 from crawler.errors import BlockedAddressError, DNSError
-from crawler.origin_pools import OriginPools
 
 # The allow-list of the request being made; read by the network backend when it connects.
 _CURRENT: contextvars.ContextVar[AllowList | None] = contextvars.ContextVar(
@@ -75,56 +72,34 @@ def _literal(host: str) -> IPAddress | None:
         return None
 
 
-class _PinningBackend(httpcore.AsyncNetworkBackend):
-    """Connects to the address it has just checked, never to a second lookup's answer."""
+class PinnedResolver(AbstractResolver):
+    """The only name resolution the fetch path's aiohttp connector uses: it answers with the
+    addresses it has just judged under the request's allow-list, and the connector connects
+    to exactly those (TLS SNI and the Host header keep the name).
 
-    def __init__(self) -> None:
-        self._inner = httpcore.AnyIOBackend()
+    The connector must not cache answers (`use_dns_cache=False`): a name judged under one
+    source's allow-list would be handed to another's. IP literals never reach a resolver in
+    aiohttp; the fetcher judges them before every request (Fetcher._guard), and a literal
+    has no lookup that could answer differently at connection time.
+    """
 
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
         addresses = await checked_addresses(
             host, port, _CURRENT.get() or AllowList(), f"//{host}:{port}"
         )
-        last: Exception | None = None
-        for address in addresses:
-            try:
-                return await self._inner.connect_tcp(
-                    str(address), port, timeout, local_address, socket_options
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                last = exc
-        assert last is not None
-        raise last
+        return [
+            ResolveResult(
+                hostname=host,
+                host=str(address),
+                port=port,
+                family=socket.AF_INET6 if address.version == 6 else socket.AF_INET,
+                proto=socket.IPPROTO_TCP,
+                flags=socket.AI_NUMERICHOST,
+            )
+            for address in addresses
+        ]
 
-    async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        raise BlockedAddressError(f"refusing to connect to the unix socket {path}")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
-
-
-class PinnedTransport(httpx.AsyncHTTPTransport):
-    """httpx's own transport with the pinning backend under its connection pool.
-
-    httpx takes no network backend argument, so the pool it built is replaced by one that
-    has it (pools, one per origin); everything else (request mapping, exception mapping,
-    streaming) stays httpx's.
-    """
-
-    def __init__(self, *, verify: bool = True, keepalive_expiry: float = 5.0) -> None:
-        context = httpx.create_ssl_context(verify=verify)  # once: loading the CAs takes 20 ms
-        super().__init__(verify=context)
-        self._pool = OriginPools(  # see crawler.origin_pools: one pool per origin
-            ssl_context=context,
-            keepalive_expiry=keepalive_expiry,
-            network_backend=_PinningBackend(),
-        )
+    async def close(self) -> None:
+        """Nothing to release: lookups go through the event loop's getaddrinfo."""
