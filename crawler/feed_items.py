@@ -20,18 +20,29 @@ class FeedItems:
     """A parsed feed (its entries dropped: `items` carries them, normalized) and its items."""
 
     feed: ParsedFeed
-    items: tuple[Item, ...]
+    items: tuple[Item, ...]  # the new ones: taken entries whose URL was not known
     entries: int  # entries the feed had, before `limit`
+    seen: int  # entries taken (at most `limit`), known ones included
 
 
 def feed_items(
-    content: bytes, url: str, headers: Mapping[str, str], source: Source, limit: int
+    content: bytes,
+    url: str,
+    headers: Mapping[str, str],
+    source: Source,
+    limit: int,
+    known: frozenset[str] = frozenset(),
 ) -> FeedItems:
     """Parse a fetched feed into at most `limit` items (feeds list the newest first), each with
-    its SimHash. Raises the crawler.errors ParseError family, as parse_feed does."""
+    its SimHash. Entries whose canonical URL is in `known` (stored already) are counted but
+    not made into items: their language and SimHash would be computed for nothing, as the
+    store drops them. Raises the crawler.errors ParseError family, as parse_feed does."""
     feed = parse_feed(content, url, dict(headers))
-    normalized = [_fingerprinted(item) for item in items_from_feed(feed, source)[:limit]]
-    return FeedItems(replace(feed, entries=()), tuple(normalized), len(feed.entries))
+    taken = feed.entries[:limit]
+    normalized = [
+        _fingerprinted(_to_item(entry, feed, source)) for entry in taken if entry.url not in known
+    ]
+    return FeedItems(replace(feed, entries=()), tuple(normalized), len(feed.entries), len(taken))
 
 
 def items_from_feed(feed: ParsedFeed, source: Source) -> list[Item]:

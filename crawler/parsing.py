@@ -45,9 +45,16 @@ class FeedParsing:
         return cls(None if count >= POOL_MIN_FEEDS else 0)
 
     async def parse(
-        self, content: bytes, url: str, headers: Mapping[str, str], source: Source, limit: int
+        self,
+        content: bytes,
+        url: str,
+        headers: Mapping[str, str],
+        source: Source,
+        limit: int,
+        known: frozenset[str] = frozenset(),
     ) -> FeedItems:
-        job = partial(feed_items, content, url, dict(headers), source, limit)
+        """crawler.feed_items.feed_items here or in a worker; `known`: URLs to make no item of."""
+        job = partial(feed_items, content, url, dict(headers), source, limit, known)
         pool = self._executor()
         if pool is None:
             return await asyncio.to_thread(job)

@@ -24,6 +24,7 @@ from crawler.feed_items import items_from_feed
 from crawler.feeds import discover_hub
 from crawler.fetch import Fetcher
 from crawler.health import PublishingStats, adaptive_interval
+from crawler.known_items import recent_urls
 from crawler.language import detect_language
 from crawler.normalize import canonical_url
 from crawler.parsing import FeedParsing
@@ -143,10 +144,17 @@ async def refresh_feed(
                 source.name, items_new=0, next_poll_at=next_poll, keep_validators=True
             )
             return PollReport(source.name, ok=True, not_modified=True, next_poll_at=next_poll)
+        stats = ledger.publishing_stats(source.name)  # before storing: the ledger may be a cycle's
         # Parsing and normalizing run in a worker process (or a thread), storing in a thread:
         # a huge feed must not freeze the daemon's loop (other polls, WebSub pushes, /health).
+        # What the source stored lately is skipped there (none to ask for in a first poll).
+        recent = frozenset[str]()
+        if stats.items_in_history:
+            recent = await asyncio.to_thread(
+                recent_urls, store.engine, source.name, 2 * MAX_ENTRIES
+            )
         parsed = await (parsing or _IN_THREAD).parse(
-            result.content, result.url, result.headers, source, MAX_ENTRIES
+            result.content, result.url, result.headers, source, MAX_ENTRIES, recent
         )
         feed, fresh = parsed.feed, list(parsed.items)
         if source.enrich:  # only what is new is worth an article fetch (add_items skips the rest)
@@ -154,7 +162,6 @@ async def refresh_feed(
             fresh = await _enrich(
                 [item for item in fresh if item.url not in known], fetcher, source
             )
-        stats = ledger.publishing_stats(source.name)  # before storing: the ledger may be a cycle's
         stored = await asyncio.to_thread(store.add_items, fresh)
         if stored:
             stats = replace(
@@ -179,7 +186,7 @@ async def refresh_feed(
         return PollReport(
             source.name,
             ok=True,
-            items_seen=len(parsed.items),
+            items_seen=parsed.seen,
             items_new=len(stored),
             next_poll_at=next_poll,
             hub=hub,

@@ -52,12 +52,30 @@ def test_items_arrive_with_their_fingerprint_and_the_feed_keeps_its_hints() -> N
     async def go() -> None:
         async with FeedParsing(workers=0) as threads:
             parsed = await threads.parse(FEED, SOURCE.url, {}, SOURCE, 25)
-        assert parsed.entries == 30 and len(parsed.items) == 25
+        assert parsed.entries == 30 and parsed.seen == len(parsed.items) == 25
         assert parsed.feed.ttl_minutes == 30 and parsed.feed.entries == ()
         first = parsed.items[0]
         assert first.simhash == stories.simhash(
             stories.fingerprint_text(first.title, first.summary, first.text)
         )
+
+    asyncio.run(go())
+
+
+def test_known_entries_are_counted_but_made_into_no_item_in_a_worker_too() -> None:
+    known = frozenset(f"http://127.0.0.1/{n}" for n in range(0, 30, 3))
+
+    async def go() -> None:
+        async with (
+            FeedParsing(workers=0) as threads,
+            FeedParsing(workers=1, pool_after=0) as processes,
+        ):
+            whole = await threads.parse(FEED, SOURCE.url, {}, SOURCE, 25)
+            for parsing in (threads, processes):
+                parsed = await parsing.parse(FEED, SOURCE.url, {}, SOURCE, 25, known)
+                assert (parsed.entries, parsed.seen) == (30, 25)
+                assert parsed.items == tuple(i for i in whole.items if i.url not in known)
+                assert len(parsed.items) == 25 - 9
 
     asyncio.run(go())
 

@@ -5,15 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from crawler.feed_items import FeedItems
 from crawler.fetch import Fetcher, FetchPolicy
+from crawler.parsing import FeedParsing
 from crawler.refresh import (
     MAX_BACKOFF,
     MAX_POLITE_DELAY,
+    PollReport,
     SiteCrawlOptions,
     _backoff,
     _next_poll,
@@ -208,6 +212,54 @@ def test_a_redirected_link_is_not_fetched_again_on_the_next_poll(
     assert fake_server.paths().count("/r/1") == 1
     [stored] = store.get_items()
     assert (stored.url, stored.alias) == (fake_server.url("/news/summit"), fake_server.url("/r/1"))
+
+
+class RecordingParsing(FeedParsing):
+    """Parses in a thread as usual, and keeps what each parse was told is known already."""
+
+    def __init__(self) -> None:
+        super().__init__(workers=0)
+        self.known: list[frozenset[str]] = []
+        self.made: list[int] = []
+
+    async def parse(self, *args: Any, **kwargs: Any) -> FeedItems:
+        parsed = await super().parse(*args, **kwargs)
+        self.known.append(args[5] if len(args) > 5 else kwargs.get("known", frozenset()))
+        self.made.append(len(parsed.items))
+        return parsed
+
+
+def test_a_changed_feed_makes_items_of_its_new_entries_only(
+    fake_server: FakeServer, store: ItemStore
+) -> None:
+    """The entries stored by the last poll (by URL or by the alias a redirect left) reach the
+    parse as known, so no language or SimHash is computed for them; the counts stay whole."""
+    entries = [(fake_server.url(f"/a/{n}"), f"Story {n}", LONG + str(n)) for n in range(3)]
+    fake_server.routes["/rss"] = Route(body=rss(*entries[1:]), etag='"v1"')
+    fake_server.routes["/other"] = Route(body=rss((fake_server.url("/o/1"), "Other", LONG)))
+    source, other = (
+        Source(name, fake_server.url(path), "feed")
+        for name, path in (("wire", "/rss"), ("other", "/other"))
+    )
+    store.sync_sources([source, other])
+    parsing = RecordingParsing()
+
+    async def go(polled: Source) -> PollReport:
+        async with Fetcher(FetchPolicy(user_agent="t", allow_private_networks=True)) as f:
+            return await refresh_feed(polled, f, store, parsing)
+
+    first = asyncio.run(go(source))
+    asyncio.run(go(other))
+    fake_server.routes["/rss"] = Route(body=rss(*entries), etag='"v2"')
+    second = asyncio.run(go(source))
+    assert (first.items_seen, first.items_new) == (2, 2)
+    assert (second.items_seen, second.items_new) == (3, 1)
+    assert parsing.known[0] == frozenset()  # a first poll asks nothing
+    assert parsing.known[2] == {entries[1][0], entries[2][0]}  # not the other source's
+    assert parsing.made == [2, 1, 1]
+    assert sorted(i.url for i in store.get_items() if i.source == "wire") == sorted(
+        e[0] for e in entries
+    )
 
 
 def test_huge_publisher_hints_are_capped_not_overflowing(store: ItemStore) -> None:
