@@ -22,7 +22,14 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        # No statement cache in the driver: the story index writes its probe integers into
+        # each lookup's SQL (crawler/story_index.py), so the sqlite3 module's cache of 128
+        # statements per connection held only big compiled programs never run twice: 116 MB
+        # of a cold round's 276 MB at 1,000 feeds (memray); CPU the same without it.
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False, "cached_statements": 0},
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
