@@ -30,6 +30,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +60,32 @@ def farm_call(port: int, path: str, method: str = "GET") -> dict[str, int]:
     with urllib.request.urlopen(request, timeout=30) as response:
         result: dict[str, int] = json.loads(response.read())
         return result
+
+
+@contextmanager
+def running_farm(feeds: int, port: int, latency_ms: float = 0.0) -> Iterator[None]:
+    """benchmarks/feed_farm.py in a child process, ready when entered, stopped on exit."""
+    farm = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "feed_farm.py"),
+            "--feeds",
+            str(feeds),
+            "--port",
+            str(port),
+            "--latency-ms",
+            str(latency_ms),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert farm.stdout is not None
+        farm.stdout.readline()  # "farm ready"
+        yield
+    finally:
+        farm.terminate()
+        farm.wait()
 
 
 def measured(command: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
@@ -209,30 +237,11 @@ def main() -> None:
     results: list[Round] = []
     with tempfile.TemporaryDirectory(prefix="bench-poll-") as tmp:
         for tool in tools:
-            farm = subprocess.Popen(
-                [
-                    sys.executable,
-                    str(ROOT / "benchmarks" / "feed_farm.py"),
-                    "--feeds",
-                    str(args.feeds),
-                    "--port",
-                    str(args.port),
-                    "--latency-ms",
-                    str(args.latency_ms),
-                ],
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            try:
-                assert farm.stdout is not None
-                farm.stdout.readline()  # "farm ready"
+            with running_farm(args.feeds, args.port, args.latency_ms):
                 print(f"{tool}:", flush=True)
                 results += run_tool(
                     tool, feed_urls(args.feeds, args.port), args.port, Path(tmp) / tool, args
                 )
-            finally:
-                farm.terminate()
-                farm.wait()
     print("\n| tool | round | wall s | CPU s | requests | 304s | new items | peak RSS MB |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in results:
