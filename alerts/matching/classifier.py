@@ -133,7 +133,9 @@ class Classifier:
             folded = item.fields[fname]
             for p in [rule_or_ex.patterns[i] for i in sorted(places)]:
                 for m in p.regex.finditer(folded.text):
-                    if p.acronym and not _acronym_shape(folded, m, p.source):
+                    if p.acronym and (
+                        not _acronym_shape(folded, m, p.source) or _spelled_out(folded, m)
+                    ):
                         continue
                     a, b = m.span()
                     if isinstance(rule_or_ex, Rule):
@@ -328,6 +330,24 @@ def _acronym_shape(folded: Folded, m: re.Match[str], acronym: str) -> bool:
         return True
     suffix = folded.original_text(*m.span(2))
     return suffix.islower() or (suffix.isupper() and is_upper_text(folded.original))
+
+
+# Words an acronym skips when it is spelled out (Organization of Turkic States: OTS).
+_UNLETTERED_TEXT = "of the and for de des du la le les et d l der die das fur und"
+_UNLETTERED = frozenset(_UNLETTERED_TEXT.split())
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _spelled_out(folded: Folded, m: re.Match[str]) -> bool:
+    """An acronym in brackets after the words it stands for names them ("Ozturk Transport
+    Services (OTS)"). When they are the organization's name, a name rule matches them anyway;
+    when not, the acronym is some other body's."""
+    head = folded.text[max(0, m.start(1) - 200) : m.start(1)].rstrip()
+    if not head.endswith("("):
+        return False
+    letters = [c for c in m.group(1) if c.isalpha()]
+    words = [w for w in _WORD.findall(head) if w not in _UNLETTERED][-len(letters) :]
+    return len(words) == len(letters) and [w[0] for w in words] == letters
 
 
 def _is_cyrillic(text: str) -> bool:

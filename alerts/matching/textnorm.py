@@ -98,8 +98,9 @@ _LATIN = {
     "ŋ": "n",
     "ħ": "h",
 }
-# Arabic: unify alef and yeh/teh-marbuta variants; harakat are marks and vanish anyway.
-_ARABIC = {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ـ": ""}
+# Arabic: unify alef and yeh/teh-marbuta variants, and the Persian keheh and yeh that copy from
+# Persian keyboards brings into Arabic text (الترکیة); harakat are marks and vanish anyway.
+_ARABIC = {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ـ": "", "ک": "ك", "ی": "ي"}
 APOSTROPHES = "'’ʼ`‘´ʻ′＇ʹ"
 _DASHES = "-‐‑‒–—―−﹘﹣－"
 _ZERO_WIDTH = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
@@ -141,6 +142,8 @@ def _fold_char(ch: str) -> str:
             d = _CYRILLIC.get(d, d)
             d = _ARABIC.get(d, d)
             d = _HANT.get(d, d)
+            if not d:  # tatweel: "" is in every string, so it was taken for an apostrophe
+                continue
             if d in APOSTROPHES:
                 d = "'"
             elif d in _DASHES or d.isspace():

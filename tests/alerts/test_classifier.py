@@ -359,3 +359,12 @@ def test_arabic_singular_state_is_not_the_states(clf: Classifier) -> None:
     """الدولة التركية is "the Turkish state" (Türkiye), الدول التركية "the Turkic states"."""
     assert clf.classify(doc("قمة الدول التركية في باكو")).flagged
     assert not clf.classify(doc("الدولة التركية تشارك في قمة الناتو")).flagged
+
+
+def test_an_acronym_spelled_out_by_other_words_is_theirs(clf: Classifier) -> None:
+    """ "Ozturk Transport Services (OTS)" defines another OTS; the organization's own name in
+    front of its acronym is matched by the name rule."""
+    assert not clf.classify(doc("Ozturk Transport Services (OTS) opens Baku depot")).flagged
+    spelled = clf.classify(doc("Organization of Turkic States (OTS) meets in Baku"))
+    assert spelled.flagged and {e.rule for e in spelled.evidence} == {"ots.name.en"}
+    assert clf.classify(doc("Azerbaijan (OTS chair) hosts ministers in Baku")).flagged

@@ -20,6 +20,8 @@ from alerts.matching.textnorm import clean_markup, fold, fold_pattern, is_upper_
         ("Кыргызстан", "Kyrgyzstan"),
         ("Organisation des États turciques", "ORGANISATION DES ETATS TURCIQUES"),
         ("ﬁnal", "final"),  # NFKC ligature
+        ("منظمة الدول الترکیة", "منظمة الدول التركية"),  # Persian keheh and yeh in Arabic copy
+        ("منظمـة الـدول", "منظمة الدول"),  # tatweel
     ],
 )
 def test_spellings_fold_to_the_same_string(a: str, b: str) -> None:

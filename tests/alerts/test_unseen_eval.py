@@ -29,8 +29,10 @@ agency abbreviations, dotted acronyms, names "of Turkic language", affiliates in
 orders; TASZ, APA-OTS, one-time-settlement OTS, الدولة التركية as negatives) P 0.884 R 0.762
 level 0.967; blind16b, written after blind15b's fixes, P 0.971 R 0.944 level 0.980 (a culture
 minister at a "Turkic world" evening, "türkdilli ölkələr", "Turk davlatlari yetakchilari", the
-Vision 2040 reworded). Each round's misses were then fixed by class, so these figures are fitted. The
-README has the per-language figures as first measured; this test keeps the targets on them now.
+Vision 2040 reworded); blind16a, written after blind15a's fixes (all-caps and leader-led
+headlines, sidelines, deputy secretaries-general, ССТГ, Turkvölker, turkophones, tatweel,
+Persian kaf, 突厥语系; adversarial negatives for blind15a's rules) P 0.917 R 0.786 level 0.982.
+Each round's misses were then fixed by class, so these figures are fitted. The README has the per-language figures as first measured; this test keeps the targets on them now.
 `pytest -s` prints the table by set, language and class.
 """
 
@@ -51,9 +53,9 @@ from tests.alerts.test_recall_eval import LANG_RECALL, LANGUAGES, LEVEL, PRECISI
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
-# Half-rounds (from round 15 on), each in its writer's languages.
-HALVES = ["15a", "15b", "16b"]
-SETS = [DATA / f"blind{n}.jsonl" for n in range(6, 15)] + [DATA / f"blind{h}.jsonl" for h in HALVES]
+# From round 15 on, every half-round in the folder (blind15a, blind15b, blind16a...)
+HALVES = sorted(DATA.glob("blind[1-9][0-9][ab].jsonl"))
+SETS = [DATA / f"blind{n}.jsonl" for n in range(6, 15)] + HALVES
 TURKIC = {"tr", "az", "kk", "uz", "ky", "tk"}
 # A half-round (blind15a, blind15b...) holds one writer's languages only.
 HALF_LANGUAGES = {"a": LANGUAGES - TURKIC, "b": TURKIC}
