@@ -135,7 +135,8 @@ def compile_phrase(
         anchor = max(parts, key=len)
         if _DOTTED.fullmatch(phrase):  # O.T.S. with or without its last dot
             body, anchor = r"\.".join(parts) + r"\.?", ".".join(parts)
-        rx = f"{_LEFT}({body})('?[^\\W\\d_]{{1,7}})?{_RIGHT}"
+        # a suffix glued on is letters of a script with words (OTS峰会: 峰会 is a word of its own)
+        rx = f"{_LEFT}({body})('?[^\\W\\d_{_CJK}]{{1,7}})?{_RIGHT}"
         return Pattern(rule, lang, phrase, _compile(rx), anchor, True, None, _others(parts, anchor))
     agglutinative = lang in _AGGLUTINATIVE
     declining = lang in _DECLINING

@@ -368,3 +368,6 @@ def test_an_acronym_spelled_out_by_other_words_is_theirs(clf: Classifier) -> Non
     spelled = clf.classify(doc("Organization of Turkic States (OTS) meets in Baku"))
     assert spelled.flagged and {e.rule for e in spelled.evidence} == {"ots.name.en"}
     assert clf.classify(doc("Azerbaijan (OTS chair) hosts ministers in Baku")).flagged
+    # a Latin acronym glued to Chinese takes no Chinese "suffix"
+    glued = clf.classify(doc("OTS峰会在比什凯克举行", "各成员国元首签署了宪章。"))
+    assert glued.flagged and glued.level == "core"

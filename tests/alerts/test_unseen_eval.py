@@ -31,7 +31,9 @@ level 0.967; blind16b, written after blind15b's fixes, P 0.971 R 0.944 level 0.9
 minister at a "Turkic world" evening, "türkdilli ölkələr", "Turk davlatlari yetakchilari", the
 Vision 2040 reworded); blind16a, written after blind15a's fixes (all-caps and leader-led
 headlines, sidelines, deputy secretaries-general, ССТГ, Turkvölker, turkophones, tatweel,
-Persian kaf, 突厥语系; adversarial negatives for blind15a's rules) P 0.917 R 0.786 level 0.982.
+Persian kaf, 突厥语系; adversarial negatives for blind15a's rules) P 0.917 R 0.786 level 0.982;
+blind17a (the 2020 and 2023 extraordinary summits, customs heads, bilateral signings with no
+cue word, press variants, OTS glued to Chinese) P 0.981 R 0.825 level 0.923.
 Each round's misses were then fixed by class, so these figures are fitted. The README has the per-language figures as first measured; this test keeps the targets on them now.
 `pytest -s` prints the table by set, language and class.
 """
