@@ -57,6 +57,7 @@ NOT_FOR_ONE_POLL = (
     "otswatch.commands_store",
     "tqdm",
     "ruamel",
+    "httpx",  # feeds are fetched with aiohttp; httpx comes with the first Slack or webhook post
 )
 
 # Runs the CLI as the console script does and reports, at exit, which of the named packages

@@ -13,9 +13,8 @@ import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
-
-import httpx
 
 from alerts.delivery.destinations.base import (
     PermanentDeliveryError,
@@ -23,6 +22,9 @@ from alerts.delivery.destinations.base import (
     TemporaryDeliveryError,
     redact,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 USER_AGENT = "otswatch/0.1 (news monitor; alert delivery)"
 _BODY_SNIPPET = 200
@@ -87,6 +89,8 @@ def protect(url: str) -> tuple[str, ...]:
     """Register `url` for log redaction; return what to scrub from error messages: the URL
     as given and as httpx prints it, its path, and token-like path segments and query values
     (receivers sometimes echo the token alone)."""
+    import httpx  # here, not at the top: a start that sends nothing does not pay for httpx
+
     spellings = {url}
     with contextlib.suppress(httpx.InvalidURL):
         spellings.add(str(httpx.URL(url)))
@@ -134,6 +138,8 @@ async def post_json(
     headers: Mapping[str, str] | None = None,
 ) -> httpx.Response:
     """POST `payload`; return the 2xx response or raise a DeliveryError naming the cause."""
+    import httpx  # here, not at the top: a start that sends nothing does not pay for httpx
+
     all_headers = {"User-Agent": USER_AGENT, **(headers or {})}
     try:
         if client is None:

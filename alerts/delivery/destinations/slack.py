@@ -6,12 +6,15 @@ kept out of repr, exception messages and httpx's request log.
 
 from __future__ import annotations
 
-import httpx
+from typing import TYPE_CHECKING
 
 from alerts.delivery.destinations.http import check_url, post_json, protect, redacted_url
 from alerts.delivery.destinations.registry import BuildContext, DestinationKind, destination_kind
 from alerts.delivery.slack_blocks import render_slack
 from alerts.delivery.types import Digest
+
+if TYPE_CHECKING:  # httpx is imported when a message is sent (crawler polls need none of it)
+    import httpx
 
 
 class SlackDestination:

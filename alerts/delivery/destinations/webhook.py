@@ -10,8 +10,7 @@ Authorization value) are secrets: never in repr, exceptions or httpx's request l
 from __future__ import annotations
 
 from collections.abc import Mapping
-
-import httpx
+from typing import TYPE_CHECKING
 
 from alerts.delivery.destinations.http import check_url, post_json, protect, redacted_url
 from alerts.delivery.destinations.registry import (
@@ -22,6 +21,9 @@ from alerts.delivery.destinations.registry import (
 )
 from alerts.delivery.render import render_json
 from alerts.delivery.types import Digest
+
+if TYPE_CHECKING:  # httpx is imported when a message is sent (crawler polls need none of it)
+    import httpx
 
 
 class WebhookDestination:
