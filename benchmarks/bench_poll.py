@@ -4,7 +4,10 @@ Starts benchmarks/feed_farm.py (1,000 feeds x 20 items by default), then for eac
 cold round (empty store), a warm round and a steady round, 10% of the feeds publishing two new
 items before each of the last two. otswatch runs as a user runs it, `otswatch run --once
 --no-digest`, one process per round on one SQLite database; the peers are a naive sequential
-feedparser loop (benchmarks/peers.py) and newsboat (`-x reload`) when installed. For every
+feedparser loop (benchmarks/peers.py) and newsboat (`-x reload`) when installed. A fourth
+tool, `resident`, is labelled apart and replaces no figure of the issue: the same rounds in one
+otswatch process that stays up for all three (benchmarks/resident_rounds.py), start-up paid
+once and printed apart, as the daemon polls. For every
 round it prints wall and CPU seconds (the process and its children, e.g. parsing workers), the
 farm's count of feed requests and 304s, new items, and the peak RSS of the largest process.
 
@@ -143,6 +146,8 @@ def run_tool(
     tool: str, urls: list[str], port: int, work: Path, args: argparse.Namespace
 ) -> list[Round]:
     work.mkdir()
+    if tool == "resident":
+        return resident_rounds(urls, port, work)
     if tool == "otswatch":
         env, database = otswatch_setup(work, urls)
         command = [str(OTSWATCH), "run", "--once", "--no-digest"]
@@ -202,6 +207,47 @@ def run_tool(
     return rounds
 
 
+def resident_rounds(urls: list[str], port: int, work: Path) -> list[Round]:
+    """The same rounds in one otswatch process that stays up (benchmarks/resident_rounds.py),
+    as the daemon does: its start-up is printed apart and left out of the rounds' figures."""
+    env, database = otswatch_setup(work, urls)
+    script = str(ROOT / "benchmarks" / "resident_rounds.py")
+    with subprocess.Popen(
+        [sys.executable, script], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stdin is not None and process.stdout is not None
+        ready = json.loads(process.stdout.readline())
+        print(
+            f"  start-up (imports, config, database): wall {ready['wall']:.2f} s  cpu {ready['cpu']:.2f} s"
+        )
+        rounds = []
+        for number, name in enumerate(("cold", "warm", "steady")):
+            if number:
+                farm_call(port, f"/__advance?fraction=0.1&seed={number}", "POST")
+            before = count_items(database)
+            farm_call(port, "/__reset", "POST")
+            process.stdin.write("round\n")
+            process.stdin.flush()
+            done = json.loads(process.stdout.readline())
+            stats = farm_call(port, "/__stats")
+            new = count_items(database) - before
+            rounds.append(
+                Round(
+                    "resident",
+                    name,
+                    done["wall"],
+                    done["cpu"],
+                    stats["requests"],
+                    stats["not_modified"],
+                    new,
+                    done["rss"],
+                )
+            )
+            print(f"  {format_round(rounds[-1])}", flush=True)
+        process.stdin.close()
+    return rounds
+
+
 def newsboat_items(database: Path) -> int:
     import sqlite3
 
@@ -223,7 +269,11 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--preload", type=int, default=0, help="items stored before the rounds")
-    parser.add_argument("--tools", default="otswatch,naive,newsboat")
+    parser.add_argument(
+        "--tools",
+        default="otswatch,resident,naive,newsboat",
+        help="resident: otswatch's rounds in one process that stays up, start-up paid once",
+    )
     parser.add_argument("--port", type=int, default=8931)
     args = parser.parse_args()
     print(
