@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -130,6 +131,8 @@ for _lang, _cues in _WORD_CUES.items():
     for _cue in _cues:
         _CUE_LANGS[_cue] = (*_CUE_LANGS.get(_cue, ()), _lang)
 
+_NO_CUES = repeat(())  # the default of _CUE_LANGS.get, for map()
+
 # Words only English writes: a Latin title made of foreign names (Japarov, Tashiev, Bishkek)
 # and one of these is English, whatever py3langid makes of the names.
 _ENGLISH = _words(
@@ -190,9 +193,9 @@ def _batch_ranker() -> BatchRanker:
     return BatchRanker(identifier(), _LATIN_LANGS | _CYRILLIC_LANGS | _ARABIC_LANGS)
 
 
-def _cyrillic_cue(letters: Counter[str]) -> tuple[str | None, float]:
-    def has(chars: str) -> int:
-        return sum(letters[c] for c in chars)
+def _cyrillic_cue(letters: Mapping[str, int]) -> tuple[str | None, float]:
+    def has(chars: str) -> bool:
+        return not letters.keys().isdisjoint(chars)
 
     kazakh_only, uzbek_only = has("ұ"), has("ў")
     if has("ӣӯҷ"):
@@ -212,14 +215,14 @@ def _cyrillic_cue(letters: Counter[str]) -> tuple[str | None, float]:
     return None, 0.0
 
 
-def _latin_cue(text: str, letters: Counter[str]) -> tuple[str | None, float]:
-    def has(chars: str) -> int:
-        return sum(letters[c] for c in chars)
+def _latin_cue(text: str, letters: Mapping[str, int]) -> tuple[str | None, float]:
+    def has(chars: str) -> bool:
+        return not letters.keys().isdisjoint(chars)
 
-    votes: Counter[str] = Counter()
-    for w in _WORD.findall(text):
-        for lang in _CUE_LANGS.get(w.lower(), ()):
-            votes[lang] += 1
+    # one look-up per word, counted in C (a flagged item's language is asked on the hot path)
+    votes: Counter[str] = Counter(
+        chain.from_iterable(map(_CUE_LANGS.get, map(str.lower, _WORD.findall(text)), _NO_CUES))
+    )
     if has("ə"):
         votes["az"] += 3
     lone_q = len(_LONE_Q.findall(text.lower()))  # Kazakh/Uzbek q, not Romance "qu"

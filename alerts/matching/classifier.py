@@ -98,9 +98,7 @@ class Classifier:
         items = [self._prepare(doc) for doc in docs]
         if any(w.languages for w in self.watches):  # the filter asks every item's language
             identify(items)
-        judged = [
-            [j for j in (self._judge(w, i) for w in self.watches) if j.flagged] for i in items
-        ]
+        judged = [self._flagged(i) for i in items]
         identify([i for i, flagged in zip(items, judged, strict=True) if flagged])
         return [
             [self._verdict(j, item) for j in flagged]
@@ -110,12 +108,23 @@ class Classifier:
     def judge_all(self, doc: Document) -> tuple[str, list[Judgement]]:
         """The detected language and the full judgement per watch (for `explain`)."""
         item = self._prepare(doc)
-        return item.lang, [self._judge(w, item) for w in self.watches]
+        return item.lang, [self._judge(w, item, explain=True) for w in self.watches]
 
     # ------------------------------------------------------------------ internals
 
     def _prepare(self, doc: Document) -> Prepared:
         return prepare(doc, self._prefilter, self._owners)
+
+    def _flagged(self, item: Prepared) -> list[Judgement]:
+        """The flagged judgements of an item; a watch that can find nothing in it (most) is
+        not judged at all."""
+        out = []
+        for w in self.watches:
+            if self._may_find(w, item):
+                j = self._judge(w, item)
+                if j.flagged:
+                    out.append(j)
+        return out
 
     def _may_find(self, watch: Watch, item: Prepared) -> bool:
         """Whether any rule of the watch can find evidence: False settles most items."""
@@ -124,8 +133,7 @@ class Classifier:
             return True
         if item.cut and any(r.cut_stems for r in watch.rules):
             return True
-        found = item.found
-        return any(q.could(found) for q in plan.queries)
+        return any(item.could(q) for q in plan.queries)
 
     def _pattern_hits(self, rule_or_ex: Rule | Exclusion, item: Prepared) -> list[Hit]:
         out: list[Hit] = []
@@ -143,9 +151,7 @@ class Classifier:
                         if p.acronym and rule_or_ex.context is not None:
                             name = f"{rule_or_ex.id}+context"
                         w = rule_or_ex.weight * FIELD_FACTOR[fname]
-                        out.append(
-                            Hit(rule_or_ex, name, fname, a, b, folded.original_text(a, b), w)
-                        )
+                        out.append(Hit(rule_or_ex, name, fname, a, b, folded, w))
                     else:
                         out.append(
                             Hit(
@@ -154,7 +160,7 @@ class Classifier:
                                 fname,
                                 a,
                                 b,
-                                folded.original_text(a, b),
+                                folded,
                                 0.0,
                             )
                         )
@@ -178,20 +184,19 @@ class Classifier:
                     f"{rule.id}+truncated" if p.lang == "any" else f"{rule.id}.{p.lang}+truncated"
                 )
                 w = rule.weight * FIELD_FACTOR[fname]
-                out.append(Hit(rule, name, fname, a, b, folded.original_text(a, b), w))
+                out.append(Hit(rule, name, fname, a, b, folded, w))
                 break
         return out
 
     def _query_hits(self, rule: Rule, result: Result, item: Prepared) -> list[Hit]:
-        toks = item.stream.tokens
+        stream = item.stream
+        spans = stream.spans
         out = []
         for h in result.hits:
-            first, last = toks[h.first], toks[h.last]
-            fname: Field = first.field  # type: ignore[assignment]
-            folded = item.fields[fname]
-            text = folded.original_text(first.start, last.end)
+            start, end = spans[h.first][0], spans[h.last][1]
+            fname: Field = stream.field_of(h.first)  # type: ignore[assignment]
             w = rule.weight * FIELD_FACTOR[fname]
-            out.append(Hit(rule, rule.id, fname, first.start, last.end, text, w))
+            out.append(Hit(rule, rule.id, fname, start, end, item.fields[fname], w))
         return out
 
     def _rule_hits(self, rule: Rule, item: Prepared) -> list[Hit]:
@@ -205,13 +210,15 @@ class Classifier:
                     # regexes run on original text; spans are kept only for display
                     hits.append(Hit(rule, rule.id, fname, -1, -1, m.group(), w))
         query = rule.query
-        if query is not None and (item.found is None or query.could(item.found)):
+        if query is not None and (item.found is None or item.could(query)):
             result = query.evaluate(item.stream)
             if result.matched:
                 hits.extend(self._query_hits(rule, result, item))
         return hits
 
-    def _judge(self, watch: Watch, item: Prepared) -> Judgement:
+    def _judge(self, watch: Watch, item: Prepared, explain: bool = False) -> Judgement:
+        """`explain`: also say which evidence was set aside and why (`judge_all`); a verdict
+        does not show it, and the reasons quote the text of every hit dropped."""
         j = Judgement(watch)
         lang = item.lang if watch.languages else "und"  # no filter: no need to identify it
         if not watch.accepts(lang, item.doc.source):
@@ -227,15 +234,21 @@ class Classifier:
             veto = next((v for v in vetoes if v[0].vetoes(h.rule.id)), None)
             ctx = h.rule.context
             if veto is not None:
-                j.dropped.append((h, f"vetoed by exclusion {veto[0].id} ({veto[1]!r})"))
+                why = f"vetoed by exclusion {veto[0].id} ({_shown(veto[1])!r})" if explain else ""
             elif ctx is not None and not (item.may(ctx) and ctx.matches(item.stream)):
-                j.dropped.append((h, "required context not found in the item"))
+                why = "required context not found in the item"
             elif ctx is not None and h.rule.context_window and not _context_next_to(ctx, h, item):
-                j.dropped.append((h, f"context not within {h.rule.context_window} words"))
+                why = f"context not within {h.rule.context_window} words"
             else:
                 j.hits.append(h)
+                continue
+            if explain:
+                j.dropped.append((h, why))
         j.hits, inside = _outside_longer_names(j.hits)
-        j.dropped.extend(inside)
+        if explain:
+            j.dropped.extend(
+                (h, f"overlaps the longer name {o.text!r} ({o.rule_name})") for h, o in inside
+            )
         best: dict[str, float] = {}
         for h in j.hits:
             best[h.rule.id] = max(best.get(h.rule.id, 0.0), h.weight)
@@ -249,12 +262,13 @@ class Classifier:
             j.level, j.level_reason, j.level_steps = decision.level, decision.reason, decision.tried
         return j
 
-    def _vetoes(self, watch: Watch, item: Prepared) -> list[tuple[Exclusion, str]]:
-        out = []
+    def _vetoes(self, watch: Watch, item: Prepared) -> list[tuple[Exclusion, Hit | str]]:
+        """The exclusions that hold, each with what matched (a hit, or the query)."""
+        out: list[tuple[Exclusion, Hit | str]] = []
         for ex in watch.exclusions:
             found = self._pattern_hits(ex, item)
             if found:
-                out.append((ex, found[0].text))
+                out.append((ex, found[0]))
             elif ex.query is not None and item.may(ex.query) and ex.query.matches(item.stream):
                 out.append((ex, ex.query.source))
         return out
@@ -270,7 +284,11 @@ class Classifier:
         return Verdict(j.watch.name, True, j.level, j.score, tuple(evidence), item.lang)
 
 
-def _outside_longer_names(hits: list[Hit]) -> tuple[list[Hit], list[tuple[Hit, str]]]:
+def _shown(what: Hit | str) -> str:
+    return what if isinstance(what, str) else what.text
+
+
+def _outside_longer_names(hits: list[Hit]) -> tuple[list[Hit], list[tuple[Hit, Hit]]]:
     """The longest name wins: "Turkic States" inside "Parliamentary Assembly of Turkic
     States" is the assembly's name, not the member states', and so is a query match that
     starts inside it ("...Turkic States meets at summit"). Only a name of the other level
@@ -278,7 +296,7 @@ def _outside_longer_names(hits: list[Hit]) -> tuple[list[Hit], list[tuple[Hit, s
     name); a query match that holds a whole name ("summit of the Organization...") keeps it."""
     names = [h for h in hits if h.rule.patterns and h.rule.query is None and h.start >= 0]
     kept: list[Hit] = []
-    dropped: list[tuple[Hit, str]] = []
+    dropped: list[tuple[Hit, Hit]] = []  # and the longer name that hides it
     for h in hits:
         outer = next(
             (
@@ -295,7 +313,7 @@ def _outside_longer_names(hits: list[Hit]) -> tuple[list[Hit], list[tuple[Hit, s
         if outer is None or h.start < 0:
             kept.append(h)
         else:
-            dropped.append((h, f"overlaps the longer name {outer.text!r} ({outer.rule_name})"))
+            dropped.append((h, outer))
     return kept, dropped
 
 
@@ -304,15 +322,14 @@ def _context_next_to(ctx: Query, hit: Hit, item: Prepared) -> bool:
     across the title and the summary (a headline and its lead are read together)."""
     window = hit.rule.context_window or 0
     stream = item.stream
-    toks = stream.tokens
-    mine = [t.pos for t in toks if t.field == hit.field and t.start < hit.end and t.end > hit.start]
+    mine = stream.covering(hit.field, hit.start, hit.end)
     short = {"title", "summary"}
     for c in ctx.evaluate(stream).hits:
-        there = toks[c.first]
-        if there.field != hit.field:
-            if hit.field in short and there.field in short:
+        there = stream.field_of(c.first)
+        if there != hit.field:
+            if hit.field in short and there in short:
                 return True
-        elif mine and min(mine) - window <= there.pos <= max(mine) + window:
+        elif mine and min(mine) - window <= stream.pos[c.first] <= max(mine) + window:
             return True
     return False
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from alerts.matching.textnorm import Folded
 from alerts.matching.types import Field, Level
 from alerts.matching.watchlist import Rule, Watch
 
@@ -22,8 +23,17 @@ class Hit(NamedTuple):
     field: Field
     start: int  # span in the field's folded text
     end: int
-    text: str  # original characters
+    written: str | Folded  # the original characters, or the field they are read from
     weight: float
+
+    @property
+    def text(self) -> str:
+        """The original characters of the match, read when shown: most hits of an item that
+        is not flagged are never shown, and reading them builds the field's offset map."""
+        written = self.written
+        if isinstance(written, str):
+            return written
+        return written.original_text(self.start, self.end)
 
 
 @dataclass

@@ -86,12 +86,12 @@ def near_cue(cue: Query | None, window: int, hit: Hit, item: LevelItem) -> bool:
     result = cue.evaluate(stream)
     if not result.matched:
         return False
-    toks = stream.tokens
-    mine = [t.pos for t in toks if t.field == hit.field and t.start < hit.end and t.end > hit.start]
+    mine = stream.covering(hit.field, hit.start, hit.end)
     if not mine:
         return False
     lo, hi = min(mine) - window, max(mine) + window
-    return any(lo <= toks[c.first].pos <= hi or lo <= toks[c.last].pos <= hi for c in result.hits)
+    pos = stream.pos
+    return any(lo <= pos[c.first] <= hi or lo <= pos[c.last] <= hi for c in result.hits)
 
 
 # Each step: the reason it holds, or None. Names are what `levels.decide` in the config uses.

@@ -21,6 +21,8 @@ from alerts.matching.phrases import Pattern
 from alerts.matching.query import Query
 from alerts.matching.types import Field
 
+_COULD_MAX = 100_000  # answers of `could` remembered
+
 Places = dict[int, dict[Field, set[int]]]
 """Per rule or exclusion (by id), per field, the indices of its phrases whose anchor occurs."""
 
@@ -53,6 +55,20 @@ class Prefilter:
         first_keys.update({k: (k, tuple(v)) for k, v in by_anchor.items()})
         self._first = _automaton(first_keys)
         self._later = _automaton({w: w for q in later for w in q.needs() if w not in self.words})
+        # ids of queries this classifier holds (they live as long as it does)
+        self._could: dict[tuple[int, frozenset[str]], bool] = {}
+
+    def could(self, query: Query, found: frozenset[str]) -> bool:
+        """`query.could(found)`, remembered across items: what an item holds of the words
+        looked for is mostly one of a few sets (none, "summit", "minister"...), and a big
+        query's answer costs dozens of calls."""
+        key = (id(query), found)
+        answer = self._could.get(key)
+        if answer is None:
+            if len(self._could) >= _COULD_MAX:
+                self._could.clear()
+            answer = self._could[key] = query.could(found)
+        return answer
 
     def covers(self, query: Query) -> bool:
         """Whether the words `query` needs are all looked for (`could` may be asked)."""
@@ -76,6 +92,13 @@ class Prefilter:
         haystack = joined.replace("'", "") if "'" in joined else joined
         if self._first is None:
             return places, found, haystack
+        matches = list(self._first.iter(haystack))
+        if not matches:  # none of the words: settled
+            return places, found, haystack
+        found.update([key for _at, (key, _owners) in matches])  # anchors too (`could` ignores)
+        anchored = [(at, key, owners) for at, (key, owners) in matches if owners]
+        if not anchored:
+            return places, found, haystack
         bare = None
         bounds = []
         end = -1
@@ -84,10 +107,7 @@ class Prefilter:
             bounds.append(end)  # the position of the NUL after this field
         last = len(bounds) - 1
         seen: set[tuple[str, int]] = set()
-        for at, (key, owners) in self._first.iter(haystack):
-            found.add(key)  # an anchor too: it is found, `could` does not mind
-            if not owners:
-                continue
+        for at, key, owners in anchored:
             k = 0
             while k < last and at > bounds[k]:
                 k += 1

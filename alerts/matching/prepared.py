@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from alerts.matching.prefilter import Owner, Places, Prefilter, every_place
 from alerts.matching.query import Query
-from alerts.matching.textnorm import Folded, clean_markup, normalize_many
+from alerts.matching.textnorm import Folded, clean_markup, fold_many
 from alerts.matching.tokens import TokenStream
 from alerts.matching.types import Document, Field
 from crawler.language import detect_language, detect_languages
@@ -30,31 +30,39 @@ class Prepared:
     (None: no prefilter ran, every query is asked)."""
 
     __slots__ = (
+        "_could",
+        "_fields",
+        "_found_key",
         "_found_later",
         "_lang",
+        "_may",
+        "_originals",
         "_prefilter",
         "_stream",
         "_title_stream",
         "cut",
         "doc",
-        "fields",
         "found",
         "haystack",
         "places",
+        "texts",
     )
 
     def __init__(
         self,
         doc: Document,
-        fields: dict[Field, Folded],
+        folded: tuple[list[str], list[str], list[Folded] | None],
         places: Places,
         found: set[str] | None,
         cut: dict[Field, str],
         prefilter: Prefilter | None = None,
         haystack: str = "",
     ) -> None:
+        """`folded`: the fields' texts as judged, their folded texts, and their `Folded` when
+        folding was not per character (textnorm.fold_many)."""
         self.doc = doc
-        self.fields = fields
+        self._originals, self.texts, folds = folded
+        self._fields = None if folds is None else dict(zip(FIELDS, folds, strict=True))
         self.places = places
         self.found = found
         self.cut = cut  # tails of fields ending in "..."
@@ -63,17 +71,48 @@ class Prepared:
         self._lang: str | None = None
         self._prefilter = prefilter
         self.haystack = haystack
-        self._found_later: set[str] | None = None
+        self._found_later: frozenset[str] | None = None
+        # answers by query (id): a rule's query is asked whether it could match before the
+        # watch is judged and again by the rule, a context or cue once per hit
+        self._could: dict[int, bool] = {}
+        self._may: dict[int, bool] = {}
+        self._found_key: frozenset[str] | None = None
+
+    @property
+    def fields(self) -> dict[Field, Folded]:
+        """The folded fields with their way back to the original text (made on first use)."""
+        if self._fields is None:
+            self._fields = {
+                name: Folded(original, text)
+                for name, original, text in zip(FIELDS, self._originals, self.texts, strict=True)
+            }
+        return self._fields
+
+    def could(self, query: Query) -> bool:
+        """`query.could(found)`, remembered (asked only when the prefilter ran)."""
+        answer = self._could.get(id(query))
+        if answer is None:
+            assert self.found is not None and self._prefilter is not None
+            if self._found_key is None:
+                self._found_key = frozenset(self.found)
+            answer = self._could[id(query)] = self._prefilter.could(query, self._found_key)
+        return answer
 
     def may(self, query: Query) -> bool:
         """False only when `query` cannot match this item (its words do not all occur): asked
         before a context, exclusion or level cue builds the item's token stream."""
+        answer = self._may.get(id(query))
+        if answer is not None:
+            return answer
         prefilter, found = self._prefilter, self.found
         if prefilter is None or found is None or not prefilter.covers(query):
-            return True
-        if self._found_later is None:
-            self._found_later = found | prefilter.later(self.haystack)
-        return query.could(self._found_later)
+            answer = True
+        else:
+            if self._found_later is None:
+                self._found_later = frozenset(found | prefilter.later(self.haystack))
+            answer = prefilter.could(query, self._found_later)
+        self._may[id(query)] = answer
+        return answer
 
     @property
     def sample(self) -> tuple[str, str | None]:
@@ -108,19 +147,20 @@ def prepare(doc: Document, prefilter: Prefilter | None, owners: Sequence[Owner])
     """Fold the fields and scan them; with no prefilter, every phrase of `owners` is a
     candidate everywhere (the exhaustive reference)."""
     raws = (doc.title or "", doc.summary or "", doc.text or "")
-    folded, joined = normalize_many(
-        [clean_markup(raw[: _FIELD_LIMITS[name]]) for name, raw in zip(FIELDS, raws, strict=True)]
-    )
-    fields = dict(zip(FIELDS, folded, strict=True))
+    originals = [
+        clean_markup(raw[: _FIELD_LIMITS[name]]) for name, raw in zip(FIELDS, raws, strict=True)
+    ]
+    texts, joined, folds = fold_many(originals)
     cut: dict[Field, str] = {}
     if ".." in joined:
-        for name, f in fields.items():
-            if f.text.rstrip(" ])").endswith(".."):
-                cut[name] = f.text[-_CUT_TAIL:]
+        for name, text in zip(FIELDS, texts, strict=True):
+            if text.rstrip(" ])").endswith(".."):
+                cut[name] = text[-_CUT_TAIL:]
+    folded = (originals, texts, folds)
     if prefilter is None:
-        return Prepared(doc, fields, every_place(owners, FIELDS), None, cut)
-    places, found, haystack = prefilter.scan(FIELDS, [f.text for f in folded], joined)
-    return Prepared(doc, fields, places, found, cut, prefilter, haystack)
+        return Prepared(doc, folded, every_place(owners, FIELDS), None, cut)
+    places, found, haystack = prefilter.scan(FIELDS, texts, joined)
+    return Prepared(doc, folded, places, found, cut, prefilter, haystack)
 
 
 def _plausible(declared: str | None) -> str | None:

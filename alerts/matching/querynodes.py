@@ -6,14 +6,15 @@ because the two change for different reasons: the syntax, and the speed of evalu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from alerts.matching.gates import Gates
-from alerts.matching.tokens import Hit, Result, Token, TokenStream
+from alerts.matching.tokens import Hit, Result, TokenStream
 
 NO_MATCH = Result(False)
+_HIT = tuple.__new__  # a Hit without the NamedTuple's Python-level __new__
 
 
 @dataclass(frozen=True)
@@ -21,12 +22,7 @@ class Word:
     text: str
     prefix: bool
 
-    def matches(self, tok: Token) -> bool:
-        if self.prefix:
-            return any(f.startswith(self.text) for f in tok.forms)
-        return self.text in tok.forms
-
-    def positions(self, stream: TokenStream) -> list[int]:
+    def positions(self, stream: TokenStream) -> Sequence[int]:
         if not self.prefix:
             return stream.index.get(self.text, [])
         return stream.prefixed(self.text)
@@ -79,9 +75,13 @@ class Phrase(Node):
     words: tuple[Word, ...]
     positional = True
     _needs: frozenset[str] = field(init=False, repr=False, compare=False)
+    # the words after the first, as (offset, text, is a prefix)
+    _rest: tuple[tuple[int, str, bool], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_needs", frozenset(w.text for w in self.words))
+        rest = tuple((k, w.text, w.prefix) for k, w in enumerate(self.words) if k)
+        object.__setattr__(self, "_rest", rest)
 
     def test(self, stream: TokenStream) -> bool:
         # most words of a big OR occur nowhere: one look-up per word settles it
@@ -91,21 +91,40 @@ class Phrase(Node):
         return len(self.words) == 1 or self.evaluate(stream).matched
 
     def evaluate(self, stream: TokenStream) -> Result:
-        if not all(w.occurs(stream) for w in self.words):  # before the positions, dearer
+        words = self.words
+        if len(words) == 1:  # most children of a big OR: its positions are its hits
+            w = words[0]
+            at: Sequence[int]
+            if w.prefix:
+                if not stream.has_prefixed(w.text):
+                    return NO_MATCH
+                at = stream.prefixed(w.text)
+            elif w.text in stream.vocabulary:  # before the positions, dearer
+                at = stream.index[w.text]
+            else:
+                return NO_MATCH
+            return Result(True, tuple([_HIT(Hit, (i, i)) for i in at]))
+        if not all(w.occurs(stream) for w in words):
             return NO_MATCH
-        if len(self.words) == 1:
-            return self._evaluate(stream)
         return _remembered(self, stream, self._evaluate)  # test() asked first, then evaluate()
 
     def _evaluate(self, stream: TokenStream) -> Result:
+        """The first word's positions, where the others follow (it matches there by
+        construction of the positions)."""
         hits = []
-        toks = stream.tokens
+        pos, forms_at = stream.pos, stream.token_forms
+        n = len(self.words) - 1
+        end = len(pos)
         for i in self.words[0].positions(stream):
-            j = i + len(self.words) - 1
-            if j >= len(toks) or toks[j].pos - toks[i].pos != len(self.words) - 1:
+            j = i + n
+            if j >= end or pos[j] - pos[i] != n:
                 continue
-            if all(w.matches(toks[i + k]) for k, w in enumerate(self.words)):
-                hits.append(Hit(i, j))
+            for k, text, prefix in self._rest:
+                forms = forms_at[i + k]
+                if not (any(f.startswith(text) for f in forms) if prefix else text in forms):
+                    break
+            else:
+                hits.append(_HIT(Hit, (i, j)))
         return Result(bool(hits), tuple(hits))
 
     def literals(self) -> frozenset[str]:
@@ -246,16 +265,16 @@ class Near(Node):
         return _remembered(self, stream, self._evaluate)  # test() asked first, then evaluate()
 
     def _evaluate(self, stream: TokenStream) -> Result:
-        toks = stream.tokens
+        pos = stream.pos
         found = []
         lefts = self.left.evaluate(stream).hits
         rights = self.right.evaluate(stream).hits if lefts else ()
         for a in lefts:
             for b in rights:
-                first, last = (a, b) if toks[a.first].pos <= toks[b.first].pos else (b, a)
-                gap = toks[last.first].pos - toks[first.last].pos
+                first, last = (a, b) if pos[a.first] <= pos[b.first] else (b, a)
+                gap = pos[last.first] - pos[first.last]
                 if gap <= self.distance:
-                    found.append(Hit(first.first, max(first.last, last.last)))
+                    found.append(_HIT(Hit, (first.first, max(first.last, last.last))))
         return Result(bool(found), tuple(found))
 
     def test(self, stream: TokenStream) -> bool:

@@ -158,10 +158,13 @@ class _FoldTable(dict[int, str]):
     def __missing__(self, key: int) -> str:
         value = _fold_char(chr(key))
         self[key] = value
+        if len(value) == 1:
+            _ONE_TO_ONE.add(chr(key))
         return value
 
 
 _TABLE = _FoldTable()
+_ONE_TO_ONE: set[str] = set()  # characters seen that fold to exactly one character
 
 
 def fold(text: str) -> str:
@@ -180,10 +183,10 @@ class Folded:
     def _offset_map(self) -> list[int]:
         if self._offsets is None:
             # how many folded characters each original one became, all in C (map, repeat)
-            sizes = list(map(len, map(_TABLE.__getitem__, map(ord, self.original))))
-            if len(self.text) == len(self.original) and sizes.count(1) == len(sizes):
-                self._offsets = list(range(len(self.original)))
+            if len(self.text) == len(self.original) and _ONE_TO_ONE.issuperset(self.original):
+                self._offsets = list(range(len(self.original)))  # one set operation, in C
             else:
+                sizes = list(map(len, map(_TABLE.__getitem__, map(ord, self.original))))
                 self._offsets = list(chain.from_iterable(map(repeat, count(), sizes)))
         return self._offsets
 
@@ -220,19 +223,22 @@ def normalize(text: str) -> Folded:
     return Folded(text, "".join(chars[k] for k in kept), [offsets[k] for k in kept])
 
 
-def normalize_many(texts: Sequence[str]) -> tuple[list[Folded], str]:
-    """`normalize` for the fields of one item, with one translate call for all of them, and
-    the folded fields joined by NUL (which folds to itself and no character folds into), as
-    the prefilter scans them."""
+def fold_many(texts: Sequence[str]) -> tuple[list[str], str, list[Folded] | None]:
+    """Fold the fields of one item with one translate call: the folded texts, the same joined
+    by NUL (which folds to itself and no character folds into) as the prefilter scans them,
+    and their `Folded` where folding was not simply per character (a field holding a NUL, the
+    Uzbek sign): None when `Folded(text, folded)` of each is right, made only when needed
+    (an item nothing matches needs none)."""
     joined = "\0".join(texts)
     if joined.count("\0") != len(texts) - 1:  # a field holds a NUL itself
         folded = [normalize(t) for t in texts]
-        return folded, "\0".join(f.text.replace("\0", " ") for f in folded)
+        joined = "\0".join(f.text.replace("\0", " ") for f in folded)
+        return [f.text for f in folded], joined, folded
     text = fold(joined)
     if "'" in text and _UZBEK_SIGN.search(text):
         folded = [normalize(t) for t in texts]
-        return folded, "\0".join(f.text for f in folded)
-    return [Folded(t, f) for t, f in zip(texts, text.split("\0"), strict=True)], text
+        return [f.text for f in folded], "\0".join(f.text for f in folded), folded
+    return text.split("\0"), text, None
 
 
 def fold_pattern(text: str) -> str:

@@ -11,6 +11,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain, count
 from typing import NamedTuple
 
 from alerts.matching.textnorm import Folded
@@ -21,6 +22,7 @@ _FIELD_GAP = 10_000  # token positions between two fields: no phrase or NEAR spa
 # query can name 框架内 inside 突厥国家组织框架内合作.
 CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"[{CJK}]|[^\W_{CJK}]+(?:'[^\W_{CJK}]+)*")
+_SPAN = re.Match.span
 
 
 def _forms(word: str) -> tuple[str, ...]:
@@ -34,15 +36,20 @@ def _forms(word: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(forms))
 
 
-class Token(NamedTuple):
-    """A tuple, not a dataclass: an item has hundreds and building them is most of a stream's
-    cost (a frozen dataclass takes three times as long to make)."""
+_STARTS: dict[str, frozenset[str]] = {}
+_STARTS_MAX = 200_000  # forms remembered; a feed's words repeat, its numbers and names less
 
-    forms: tuple[str, ...]  # folded word; before an apostrophe suffix; after an elided article
-    pos: int
-    field: str
-    start: int  # span in the field's folded text
-    end: int
+
+def _starts_of(form: str) -> frozenset[str]:
+    """The starts of one form, remembered across items: the same words come back in every
+    item, and slicing each anew was most of the cost of `TokenStream.starts`."""
+    starts = _STARTS.get(form)
+    if starts is None:
+        if len(_STARTS) >= _STARTS_MAX:
+            _STARTS.clear()
+        starts = frozenset([form[:k] for k in range(2, min(len(form), PREFIX_SET_MAX) + 1)])
+        _STARTS[form] = starts
+    return starts
 
 
 @dataclass
@@ -50,20 +57,24 @@ class TokenStream:
     """The words of an item, indexed by form, for evaluating queries.
 
     Most items match no query, and saying so needs only which words occur: the vocabulary
-    (one regex pass) answers `has` and `has_prefixed`. The tokens with their positions and
-    the index by form, several times dearer to build, are made the first time a phrase or a
-    NEAR needs them.
+    (one regex pass, whose words are kept) answers `has` and `has_prefixed`. The index by
+    form and the positions are made from those words the first time a phrase or a NEAR
+    needs them, and the tokens with their spans (a second regex pass) only when a match is
+    shown or measured against another (hits, context windows).
     """
 
     folded: dict[str, Folded]
     vocabulary: frozenset[str]
+    words: tuple[list[str], ...] = ()  # per field, the words as the token regex found them
     # Answers already computed for this item, by query: the classifier asks the same context
     # and cue queries once per hit, and a page with many hits must not pay for each again.
     memo: dict[tuple[int, bool], object] = field(default_factory=dict)
     _forms: list[str] | None = None
     _starts: frozenset[str] | None = None
-    _tokens: list[Token] | None = None
-    _index: dict[str, list[int]] | None = None
+    _spans: list[tuple[int, int]] | None = None
+    _index: dict[str, Sequence[int]] | None = None
+    _pos: list[int] | None = None
+    _token_forms: list[tuple[str, ...]] | None = None
 
     @property
     def forms(self) -> list[str]:
@@ -73,18 +84,65 @@ class TokenStream:
         return self._forms
 
     @property
-    def tokens(self) -> list[Token]:
-        if self._tokens is None:
-            self._build_positions()
-            assert self._tokens is not None
-        return self._tokens
+    def spans(self) -> list[tuple[int, int]]:
+        """Each token's span in its field's folded text (a second regex pass, in C)."""
+        if self._spans is None:
+            spans: list[tuple[int, int]] = []
+            for folded in self.folded.values():
+                spans += map(_SPAN, _TOKEN.finditer(folded.text))
+            self._spans = spans
+        return self._spans
+
+    def field_of(self, token: int) -> str:
+        """The name of the field a token (by index) is in."""
+        for name, words in zip(self.folded, self.words, strict=True):
+            if token < len(words):
+                return name
+            token -= len(words)
+        raise IndexError(token)
+
+    def covering(self, name: str, start: int, end: int) -> list[int]:
+        """The positions of the tokens of field `name` that overlap its span [start, end)."""
+        first = 0
+        for other, words in zip(self.folded, self.words, strict=True):
+            if other == name:
+                spans, pos = self.spans, self.pos
+                return [
+                    pos[i]
+                    for i in range(first, first + len(words))
+                    if spans[i][0] < end and spans[i][1] > start
+                ]
+            first += len(words)
+        return []
 
     @property
-    def index(self) -> dict[str, list[int]]:
+    def index(self) -> dict[str, Sequence[int]]:
+        """Token indices by form."""
         if self._index is None:
-            self._build_positions()
-            assert self._index is not None
+            self._index = self._build_index()
         return self._index
+
+    @property
+    def pos(self) -> list[int]:
+        """Position of each token: consecutive in a field, a wide gap between fields."""
+        if self._pos is None:
+            pos: list[int] = []
+            base = 0
+            for words in self.words:
+                pos += range(base, base + len(words))
+                base += len(words) + _FIELD_GAP
+            self._pos = pos
+        return self._pos
+
+    @property
+    def token_forms(self) -> list[tuple[str, ...]]:
+        """The forms of each token (see _forms)."""
+        if self._token_forms is None:
+            out: list[tuple[str, ...]] = []
+            for (_name, folded), words in zip(self.folded.items(), self.words, strict=True):
+                out += zip(words) if "'" not in folded.text else map(_forms, words)
+            self._token_forms = out
+        return self._token_forms
 
     def has(self, form: str) -> bool:
         return form in self.vocabulary
@@ -95,10 +153,7 @@ class TokenStream:
         (summit*, саммит*...) are then answered by set look-ups, a big OR of them by one set
         intersection, for every query asked of the item."""
         if self._starts is None:
-            starts: set[str] = set()
-            for form in self.vocabulary:
-                starts.update([form[:k] for k in range(2, min(len(form), PREFIX_SET_MAX) + 1)])
-            self._starts = frozenset(starts)
+            self._starts = frozenset().union(*map(_starts_of, self.vocabulary))
         return self._starts
 
     def has_prefixed(self, prefix: str) -> bool:
@@ -123,45 +178,43 @@ class TokenStream:
     @classmethod
     def build(cls, fields: Sequence[tuple[str, Folded]]) -> TokenStream:
         vocabulary: set[str] = set()
+        kept: list[list[str]] = []
         for _name, folded in fields:
             words = _TOKEN.findall(folded.text)
+            kept.append(words)
             vocabulary.update(words)
             if "'" in folded.text:
                 for word in words:
                     if "'" in word:
                         vocabulary.update(_forms(word))
                 vocabulary -= {w for w in vocabulary if "'" in w}
-        return cls(dict(fields), frozenset(vocabulary))
+        return cls(dict(fields), frozenset(vocabulary), tuple(kept))
 
-    def _build_positions(self) -> None:
-        # the hot loop of a flagged item: a token per word, built as a plain tuple (the
-        # NamedTuple's own __new__ is a Python call), indexed as it goes
-        tokens: list[Token] = []
-        index: dict[str, list[int]] = {}
-        make = tuple.__new__
-        pos = 0
-        for name, folded in self.folded.items():
-            plain = "'" not in folded.text
-            for m in _TOKEN.finditer(folded.text):
-                word = m.group()
-                forms = (word,) if plain else _forms(word)
-                for form in forms:
-                    index.setdefault(form, []).append(len(tokens))
-                tokens.append(make(Token, (forms, pos, name, *m.span())))
-                pos += 1
-            pos += _FIELD_GAP
-        self._tokens, self._index = tokens, index
+    def _build_index(self) -> dict[str, Sequence[int]]:
+        # The hot part of a flagged item. Most items repeat no word and have no apostrophe:
+        # then the index is made in C, a one-tuple of the token's index per word.
+        flat = list(chain.from_iterable(self.words))
+        if not any("'" in f.text for f in self.folded.values()):
+            index: dict[str, Sequence[int]] = dict(zip(flat, zip(count()), strict=False))
+            if len(index) == len(flat):
+                return index
+        lists: dict[str, list[int]] = {}
+        for i, forms in enumerate(self.token_forms):
+            for form in forms:
+                lists.setdefault(form, []).append(i)
+        return dict(lists)
 
 
-@dataclass(frozen=True)
-class Hit:
-    """Matched tokens first..last (indices into the stream's tokens)."""
+class Hit(NamedTuple):
+    """Matched tokens first..last (indices into the stream's tokens). A tuple: a flagged item
+    makes dozens, and a frozen dataclass takes several times as long to build."""
 
     first: int
     last: int
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(NamedTuple):
+    """Whether a query node matched, and where (a tuple, as Hit)."""
+
     matched: bool
     hits: tuple[Hit, ...] = ()
