@@ -225,7 +225,7 @@ def _latin_cue(text: str, letters: Mapping[str, int]) -> tuple[str | None, float
     )
     if has("ə"):
         votes["az"] += 3
-    lone_q = len(_LONE_Q.findall(text.lower()))  # Kazakh/Uzbek q, not Romance "qu"
+    lone_q = "q" in letters and _LONE_Q.search(text.lower()) is not None  # Kazakh q, not "qu"
     if has("ǵńúý") and (lone_q or has("ıǵ")):
         votes["kk"] += 3
     if has("ǵū") or (has("ñ") and (lone_q or has("ä"))):
@@ -272,17 +272,21 @@ class _Undecided:
 def _decide(text: str, declared: str | None) -> tuple[str, float] | _Undecided:
     """Everything but the statistical model: script, declared language, letter and word cues."""
     text = unicodedata.normalize("NFC", text or "")
-    letters = Counter({ch: n for ch, n in Counter(text.lower()).items() if ch.isalpha()})
-    scripts: Counter[str] = Counter()
-    for ch, n in letters.items():
-        script = _script(ch)
-        if script:
-            scripts[script] += n
+    # one pass over the distinct characters (counted in C) for both: a flagged item's
+    # language is asked on the classifier's hot path
+    letters: dict[str, int] = {}
+    scripts: dict[str, int] = {}
+    for ch, n in Counter(text.lower()).items():
+        if ch.isalpha():
+            letters[ch] = n
+            script = _script(ch)
+            if script:
+                scripts[script] = scripts.get(script, 0) + n
     if not scripts:
         return "und", 0.0
-    if scripts["kana"]:
+    if scripts.get("kana"):
         return "ja", 0.9
-    script = scripts.most_common(1)[0][0]
+    script = max(scripts, key=scripts.__getitem__)  # the first of the most, as most_common
     decl = _norm_code(declared)
     if script == "latin" and decl == "ky":
         decl = None  # Kyrgyz in Latin letters is not something sources publish

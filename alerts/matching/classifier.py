@@ -136,8 +136,11 @@ class Classifier:
         return any(item.could(q) for q in plan.queries)
 
     def _pattern_hits(self, rule_or_ex: Rule | Exclusion, item: Prepared) -> list[Hit]:
+        where = item.places.get(id(rule_or_ex))
+        if not where:  # most rules of most items
+            return []
         out: list[Hit] = []
-        for fname, places in item.places.get(id(rule_or_ex), {}).items():
+        for fname, places in where.items():
             folded = item.fields[fname]
             for p in [rule_or_ex.patterns[i] for i in sorted(places)]:
                 for m in p.regex.finditer(folded.text):

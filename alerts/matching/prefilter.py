@@ -52,7 +52,7 @@ class Prefilter:
         # one automaton for both (a pass costs more than the matches it yields): a word's
         # match is only collected, an anchor's needs its field and its phrases
         first_keys: dict[str, object] = {w: (w, ()) for w in self.words}
-        first_keys.update({k: (k, tuple(v)) for k, v in by_anchor.items()})
+        first_keys.update({k: (k, _grouped(v)) for k, v in by_anchor.items()})
         self._first = _automaton(first_keys)
         self._later = _automaton({w: w for q in later for w in q.needs() if w not in self.words})
         # ids of queries this classifier holds (they live as long as it does)
@@ -117,11 +117,32 @@ class Prefilter:
             if bare is None:
                 bare = haystack.split("\0")
             text, name = bare[k], fields[k]
-            for owner, i, others in owners:
-                # every word of the phrase is in every match: all must be in the field
-                if all(o in text for o in others):
-                    places.setdefault(owner, {}).setdefault(name, set()).add(i)
+            # every word of the phrase is in every match: all must be in the field; the
+            # phrases of an anchor are grouped by their longest other word, asked once
+            for other, members in owners:
+                if other and other not in text:
+                    continue
+                for owner, i, rest in members:
+                    for word in rest:
+                        if word not in text:
+                            break
+                    else:
+                        places.setdefault(owner, {}).setdefault(name, set()).add(i)
         return places, found, haystack
+
+
+Member = tuple[int, int, tuple[str, ...]]  # owner id, phrase index, its other words but one
+
+
+def _grouped(
+    phrases: list[tuple[int, int, tuple[str, ...]]],
+) -> tuple[tuple[str, tuple[Member, ...]], ...]:
+    """An anchor's phrases (owner id, index, other words longest first) by their first other
+    word ("" for none), in their order."""
+    groups: dict[str, list[Member]] = {}
+    for owner, i, others in phrases:
+        groups.setdefault(others[0] if others else "", []).append((owner, i, others[1:]))
+    return tuple((word, tuple(members)) for word, members in groups.items())
 
 
 def _automaton(values: dict[str, object]) -> ahocorasick.Automaton | None:

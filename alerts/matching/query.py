@@ -226,8 +226,12 @@ class Query:
             return cached
         # No may_match here: with the stream built, test() on its vocabulary answers sooner
         # than scanning the text for every literal (a context query has hundreds).
-        # test() short-circuits; most items stop there
-        result = self.root.evaluate(stream) if self.root.test(stream) else NO_MATCH
+        # test() short-circuits; most items stop there. A context or cue asked with
+        # `matches` first has its answer already.
+        tested = stream.memo.get((id(self), False))
+        if tested is None:
+            tested = self.root.test(stream)
+        result = self.root.evaluate(stream) if tested else NO_MATCH
         stream.memo[key] = result
         return result
 

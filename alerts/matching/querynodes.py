@@ -148,6 +148,8 @@ class Or(Node):
     # mostly none of it occurs: its children are found by set operations (gates.Gates).
     _gates: Gates = field(init=False, repr=False, compare=False)
     _keys: tuple[frozenset[str] | None, ...] = field(init=False, repr=False, compare=False)
+    # the one-word children as (word, is a prefix): their positions are their hits
+    _singles: tuple[tuple[str, bool] | None, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         phrases = [
@@ -156,6 +158,8 @@ class Or(Node):
         ]
         object.__setattr__(self, "_gates", Gates.of(phrases))
         object.__setattr__(self, "_keys", tuple(c.keys() for c in self.children))
+        singles = tuple(p[0] if p is not None and len(p) == 1 else None for p in phrases)
+        object.__setattr__(self, "_singles", singles)
 
     @property
     def positional(self) -> bool:  # type: ignore[override]
@@ -174,9 +178,25 @@ class Or(Node):
 
     def evaluate(self, stream: TokenStream) -> Result:
         vocabulary, children, keys = stream.vocabulary, self.children, self._keys
+        singles = self._singles
         hits: list[Hit] = []
         matched = False
         for i in self._gates.candidates(stream):
+            single = singles[i]
+            if single is not None:  # Phrase.evaluate of one word, inlined: most children
+                text, prefix = single
+                at: Sequence[int]
+                if prefix:
+                    if not stream.has_prefixed(text):
+                        continue
+                    at = stream.prefixed(text)
+                elif text in vocabulary:
+                    at = stream.index[text]
+                else:
+                    continue
+                hits += [_HIT(Hit, (k, k)) for k in at]
+                matched = True
+                continue
             key = keys[i]
             if key is not None and key.isdisjoint(vocabulary):
                 continue

@@ -140,7 +140,10 @@ class TokenStream:
         if self._token_forms is None:
             out: list[tuple[str, ...]] = []
             for (_name, folded), words in zip(self.folded.items(), self.words, strict=True):
-                out += zip(words) if "'" not in folded.text else map(_forms, words)
+                if "'" not in folded.text:
+                    out += zip(words)
+                else:  # only its words with an apostrophe have more than one form
+                    out += [_forms(w) if "'" in w else (w,) for w in words]
             self._token_forms = out
         return self._token_forms
 
