@@ -33,8 +33,12 @@ Vision 2040 reworded); blind16a, written after blind15a's fixes (all-caps and le
 headlines, sidelines, deputy secretaries-general, ССТГ, Turkvölker, turkophones, tatweel,
 Persian kaf, 突厥语系; adversarial negatives for blind15a's rules) P 0.917 R 0.786 level 0.982;
 blind17a (the 2020 and 2023 extraordinary summits, customs heads, bilateral signings with no
-cue word, press variants, OTS glued to Chinese) P 0.981 R 0.825 level 0.923.
-Each round's misses were then fixed by class, so these figures are fitted. The README has the per-language figures as first measured; this test keeps the targets on them now.
+cue word, press variants, OTS glued to Chinese) P 0.981 R 0.825 level 0.923; blind17b, written
+after blind16b's fixes with negatives aimed at them, P 0.895 R 0.955 level 0.965 (a 2040
+population forecast for "the Turkic world" flagged in all six languages, heads of two states at
+a Turkic-heritage site, a nationalist congress on the common alphabet).
+Each round's misses were then fixed by class, so these figures are fitted. The README has the
+per-language figures as first measured; this test keeps the targets on them now.
 `pytest -s` prints the table by set, language and class.
 """
 
