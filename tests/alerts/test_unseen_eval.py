@@ -36,7 +36,9 @@ blind17a (the 2020 and 2023 extraordinary summits, customs heads, bilateral sign
 cue word, press variants, OTS glued to Chinese) P 0.981 R 0.825 level 0.923; blind17b, written
 after blind16b's fixes with negatives aimed at them, P 0.895 R 0.955 level 0.965 (a 2040
 population forecast for "the Turkic world" flagged in all six languages, heads of two states at
-a Turkic-heritage site, a nationalist congress on the common alphabet).
+a Turkic-heritage site, a nationalist congress on the common alphabet); blind18b, written after
+those fixes, P 1.000 R 1.000 level 0.944 (a title naming only "the organization's member
+countries", a party leader's message to the summit).
 Each round's misses were then fixed by class, so these figures are fitted. The README has the
 per-language figures as first measured; this test keeps the targets on them now.
 `pytest -s` prints the table by set, language and class.
