@@ -38,7 +38,9 @@ after blind16b's fixes with negatives aimed at them, P 0.895 R 0.955 level 0.965
 population forecast for "the Turkic world" flagged in all six languages, heads of two states at
 a Turkic-heritage site, a nationalist congress on the common alphabet); blind18b, written after
 those fixes, P 1.000 R 1.000 level 0.944 (a title naming only "the organization's member
-countries", a party leader's message to the summit).
+countries", a party leader's message to the summit); blind18a (the 2019 summit, question
+headlines, two leaders arriving for the summit, two capitals signing) P 1.000 R 1.000 level
+0.860.
 Each round's misses were then fixed by class, so these figures are fitted. The README has the
 per-language figures as first measured; this test keeps the targets on them now.
 `pytest -s` prints the table by set, language and class.
