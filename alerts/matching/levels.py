@@ -31,6 +31,9 @@ class LevelItem(Protocol):
     def title_stream(self) -> TokenStream: ...
 
     @property
+    def lead_stream(self) -> TokenStream: ...
+
+    @property
     def fields(self) -> dict[Field, Folded]: ...
 
     def may(self, query: Query) -> bool:
@@ -58,7 +61,8 @@ class _Case:
     def two_party(self, title_only: bool) -> bool:
         """Whether the item (or its title) reads as a two-party story: talks, a call, a visit.
         A meeting on the sidelines of a summit is one when the title says so; a summit story
-        that mentions side meetings in its body is not."""
+        that mentions side meetings in its body is not, nor one whose long body says "the two
+        countries" about trade figures: only the title and summary are read (blind19a)."""
         key = f"bilateral:{title_only}"
         if key not in self._memo:
             if title_only:
@@ -73,7 +77,7 @@ class _Case:
             else:
                 cue = self.watch.bilateral
                 self._memo[key] = self.two_party(True) or (
-                    cue is not None and self.item.may(cue) and cue.matches(self.item.stream)
+                    cue is not None and self.item.may(cue) and cue.matches(self.item.lead_stream)
                 )
         return bool(self._memo[key])
 
@@ -112,11 +116,19 @@ def _name_in_title(c: _Case) -> str | None:
     return None
 
 
+def _lead_on_subject(c: _Case) -> bool:
+    """A crawled body names the organization's meeting in passing ("...also discussed at a
+    meeting of the OTS transport ministers") under a title about grain exports: the body's
+    own-event evidence counts only when the title or summary is about such business."""
+    subject = c.watch.subject
+    return subject is not None and c.item.may(subject) and subject.matches(c.item.lead_stream)
+
+
 def _own_event(c: _Case) -> str | None:
     if c.two_party(title_only=False):
         return None
     for h in c.core:
-        if c.framed(h):
+        if c.framed(h) or (h.field == "text" and not _lead_on_subject(c)):
             continue
         if h.rule.id in c.watch.core_rules:
             return f"{h.rule.id} names the organization's own event or organ: {h.text!r}"

@@ -35,6 +35,7 @@ class Prepared:
         "_found_key",
         "_found_later",
         "_lang",
+        "_lead_stream",
         "_may",
         "_originals",
         "_prefilter",
@@ -68,6 +69,7 @@ class Prepared:
         self.cut = cut  # tails of fields ending in "..."
         self._stream: TokenStream | None = None
         self._title_stream: TokenStream | None = None
+        self._lead_stream: TokenStream | None = None
         self._lang: str | None = None
         self._prefilter = prefilter
         self.haystack = haystack
@@ -141,6 +143,14 @@ class Prepared:
         if self._title_stream is None:
             self._title_stream = TokenStream.build([("title", self.fields["title"])])
         return self._title_stream
+
+    @property
+    def lead_stream(self) -> TokenStream:
+        """Title and summary: what a feed shows, without a crawled article's body."""
+        if self._lead_stream is None:
+            lead = [(f, self.fields[f]) for f in ("title", "summary")]
+            self._lead_stream = TokenStream.build(lead)  # type: ignore[arg-type]
+        return self._lead_stream
 
 
 def prepare(doc: Document, prefilter: Prefilter | None, owners: Sequence[Owner]) -> Prepared:

@@ -40,7 +40,10 @@ a Turkic-heritage site, a nationalist congress on the common alphabet); blind18b
 those fixes, P 1.000 R 1.000 level 0.944 (a title naming only "the organization's member
 countries", a party leader's message to the summit); blind18a (the 2019 summit, question
 headlines, two leaders arriving for the summit, two capitals signing) P 1.000 R 1.000 level
-0.860.
+0.860; blind19a (long crawled bodies with the OTS only deep in them, feed noise, long-bodied
+negatives) P 0.941 R 1.000 level 0.781, 1.000 / 1.000 / 1.000 after its fixes (a bank's OTS;
+two-party cues read in the title and summary only; a body's own-event evidence needs a lead
+about such business).
 Each round's misses were then fixed by class, so these figures are fitted. The README has the
 per-language figures as first measured; this test keeps the targets on them now.
 `pytest -s` prints the table by set, language and class.
