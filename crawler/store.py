@@ -7,6 +7,7 @@ both so that every caller keeps one handle on the crawler's part of the database
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -38,6 +39,32 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+# Story clustering reads the store and then writes to it: two writers doing that at once do not
+# see each other's rows, and copies of one wire story stored at the same instant each start a
+# story (10% of a cold round's copies, a different 10% each run). So one writer at a time:
+# a lock per database in this process (threads queue on it rather than in SQLite's busy
+# handler, which sleeps), and the database's own write lock from the first read, for writers
+# in other processes (crawl child, WebSub receiver, queue workers).
+_WRITE_TURNS: dict[str, threading.Lock] = {}
+_WRITE_TURNS_GUARD = threading.Lock()
+STORE_LOCK_KEY = 74_013  # pg_advisory_xact_lock(bigint): otswatch's item writers
+
+
+def _write_turn(store_url: str) -> threading.Lock:
+    with _WRITE_TURNS_GUARD:
+        return _WRITE_TURNS.setdefault(store_url, threading.Lock())
+
+
+def _hold_database_write_lock(conn: Connection) -> None:
+    """Take the write lock before the first read of the transaction (SQLite: BEGIN IMMEDIATE,
+    which the sqlite3 module lets through and then commits; PostgreSQL: a transaction-level
+    advisory lock, so later statements see what the previous holder committed)."""
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif dialect == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({STORE_LOCK_KEY})")
+
 
 class ItemStore(SourceRows):
     # -- items -------------------------------------------------------------------------------
@@ -46,20 +73,33 @@ class ItemStore(SourceRows):
 
         The batch is one transaction and one multi-row INSERT; a URL already stored (as a URL
         or as another item's alias) is skipped, so a re-poll or a retried crawl never stores
-        anything twice. Writers race (feed poll, WebSub push, crawl child): rows go in with ON
-        CONFLICT (url) DO NOTHING, so losing a race skips that row instead of failing the
-        batch. Text is cleaned of what a database refuses (NUL, lone surrogates). An item
-        whose fingerprint was computed already (in a parsing process) keeps it.
+        anything twice. Writers (feed polls, WebSub pushes, the crawl child, queue workers)
+        take turns (`_write_turn`, above), so clustering sees every copy stored before; rows
+        still go in with ON CONFLICT (url) DO NOTHING, so a writer that does not take turns
+        (an older version during an upgrade) costs a skipped row, not a failed batch. Text is
+        cleaned of what a database refuses (NUL, lone surrogates). An item whose fingerprint
+        was computed already (in a parsing process) keeps it.
         """
         batch = _unique_by_url(_storable(item) for item in new_items)
         if not batch:
             return []
-        with self.engine.begin() as conn:
+        # What is new is fingerprinted before the write turn (CPU, not the database), and
+        # asked again within it: a writer ahead may have stored some of it meanwhile.
+        seen = self.known_urls(item.url for item in batch)
+        batch = [item for item in batch if item.url not in seen]
+        if not batch:
+            return []
+        prepared_all = {item.url: _fingerprinted(item) for item in batch}
+        with (
+            _write_turn(self.engine.url.render_as_string(hide_password=True)),
+            self.engine.begin() as conn,
+        ):
+            _hold_database_write_lock(conn)
             known = _known(conn, [item.url for item in batch])
             fresh = [item for item in batch if item.url not in known]
             if not fresh:
                 return []
-            prepared = [_fingerprinted(item) for item in fresh]
+            prepared = [prepared_all[item.url] for item in fresh]
             story_keys = assign_stories(conn, prepared)
             fetched_at = now_utc()
             rows = [

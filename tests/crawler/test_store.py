@@ -123,23 +123,24 @@ def test_nul_controls_and_lone_surrogates_never_reach_the_database(store: ItemSt
 
 
 def test_a_row_stored_by_a_concurrent_writer_is_skipped_not_fatal(store: ItemStore) -> None:
-    """Another writer commits the same URL between the known-URL check and our INSERT."""
+    """Another writer (another process) commits the same URL after our first known-URL check,
+    while we fingerprint the batch, before our write turn: asked again within the turn."""
     competitor = make_engine(store.engine.url.render_as_string(hide_password=False))
     raced = item("https://x.org/raced", "Raced story", source="push")
 
     def insert_first(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.startswith("INSERT INTO items") and not competitor_done:
+        if statement.startswith("SELECT items.url, items.alias") and not competitor_done:
             competitor_done.append(True)
             ItemStore(competitor).add_items([raced])
 
     competitor_done: list[bool] = []
-    event.listen(store.engine, "before_cursor_execute", insert_first)
+    event.listen(store.engine, "after_cursor_execute", insert_first)
     try:
         stored = store.add_items(
             [replace(raced, source="poll"), item("https://x.org/other", "Other story")]
         )
     finally:
-        event.remove(store.engine, "before_cursor_execute", insert_first)
+        event.remove(store.engine, "after_cursor_execute", insert_first)
         competitor.dispose()
     assert competitor_done and [i.url for i in stored] == ["https://x.org/other"]
     by_url = {i.url: i for i in store.get_items()}
