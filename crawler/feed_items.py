@@ -4,15 +4,20 @@ worker process (crawler.parsing) as well as in the daemon's own."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from crawler import stories
 from crawler.clock import now_utc
+from crawler.errors import ParseError
+from crawler.feed_trim import without_known
 from crawler.feeds import FeedEntry, ParsedFeed, parse_feed
 from crawler.language import detect_language
 from crawler.types import Item, Source
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -37,12 +42,25 @@ def feed_items(
     its SimHash. Entries whose canonical URL is in `known` (stored already) are counted but
     not made into items: their language and SimHash would be computed for nothing, as the
     store drops them. Raises the crawler.errors ParseError family, as parse_feed does."""
-    feed = parse_feed(content, url, dict(headers))
+    trimmed = without_known(content, headers, url, known, limit)
+    feed, removed = None, 0
+    if trimmed is not None:  # stored entries cut out before parsing (crawler.feed_trim)
+        try:
+            feed, removed = parse_feed(trimmed.document, url, dict(headers)), trimmed.removed
+        except ParseError as exc:  # never seen; the whole document decides, as without a cut
+            log.warning("feed %s: parsing without its stored entries failed (%s)", url, exc)
+    if feed is None:
+        feed = parse_feed(content, url, dict(headers))
     taken = feed.entries[:limit]
     normalized = [
         _fingerprinted(_to_item(entry, feed, source)) for entry in taken if entry.url not in known
     ]
-    return FeedItems(replace(feed, entries=()), tuple(normalized), len(feed.entries), len(taken))
+    return FeedItems(
+        replace(feed, entries=()),
+        tuple(normalized),
+        len(feed.entries) + removed,
+        len(taken) + removed,
+    )
 
 
 def items_from_feed(feed: ParsedFeed, source: Source) -> list[Item]:
