@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from alerts.matching.textnorm import fold_pattern
 
@@ -120,7 +120,15 @@ def compile_phrase(
     """Compile a phrase so that inflected forms match but longer unrelated words do not.
 
     With `cut_stems`, the phrase also matches when a truncated title or summary ends inside
-    it, provided the kept part has two words or more and one starts with one of the stems."""
+    it, provided the kept part has two words or more and one starts with one of the stems.
+    Each phrase is built once per process: a config load checks every phrase while
+    validating, then compiles it again for its rule (and several rules share spellings)."""
+    return replace(_built(lang, phrase, acronym, cut_stems), rule=rule)
+
+
+@functools.lru_cache(maxsize=8192)
+def _built(lang: str, phrase: str, acronym: bool, cut_stems: tuple[str, ...]) -> Pattern:
+    rule = ""  # set by compile_phrase on its own copy
     words = [w for w in phrase.split() if w]
     stems = [_WORDS.findall(_elision(fold_pattern(_stem(w, lang)))) for w in words]
     parts = [p for ps in stems for p in ps]

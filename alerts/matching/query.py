@@ -18,6 +18,7 @@ one haystack for AND/OR/NOT, but phrases and NEAR never cross from one field to 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
@@ -200,8 +201,9 @@ class Query:
 
     @classmethod
     def parse(cls, source: str) -> Query:
-        root = _Parser(source).parse()
-        return cls(source, root, root.literals(), root.required())
+        """Parsed once per process: a config load parses each query while validating it and
+        again while compiling its watch (queries are immutable, so the two share one)."""
+        return _parsed(source)
 
     def may_match(self, haystack: str) -> bool:
         """Cheap prefilter: False only when the query cannot match this folded text (every
@@ -244,3 +246,9 @@ class Query:
         answer = self.root.test(stream)
         stream.memo[key] = answer
         return answer
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(source: str) -> Query:
+    root = _Parser(source).parse()
+    return Query(source, root, root.literals(), root.required())
